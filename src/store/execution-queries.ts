@@ -1,0 +1,221 @@
+/**
+ * Queries behind the client API: start, read, list, count, cancel, retry, cleanup.
+ * @module
+ */
+import type { ErrorInfo } from "../core/errors.js";
+import type { Execution, ExecutionStatus, StepExecution } from "../core/types.js";
+import { EXECUTION_COLUMNS, toExecution, toStep, type ExecutionRow, type StepRow } from "./rows.js";
+import { Notice, StoreBase } from "./store-base.js";
+
+/** A new execution to insert. Values are JSON text from the serializer. */
+export interface NewExecution {
+  id: string;
+  workflow: string;
+  queue: string;
+  priority: number;
+  input: string;
+  idempotencyKey: string | null;
+  scheduledAt: Date | null;
+  runAt: Date;
+  now: Date;
+  parentId?: string | null;
+  parentStep?: string | null;
+  scheduleName?: string | null;
+  scheduleFireAt?: Date | null;
+}
+
+/** Filters of list and count. */
+export interface ExecutionFilter {
+  workflow?: string | string[];
+  status?: ExecutionStatus | ExecutionStatus[];
+  queue?: string;
+  parentId?: string;
+  topLevelOnly?: boolean;
+  from?: Date;
+  to?: Date;
+}
+
+/** Outcome of a state-changing call on one execution. */
+export type ChangeOutcome =
+  | { ok: true; row: ExecutionRow }
+  | { ok: false; current: { status: ExecutionStatus } | null };
+
+const ACTIVE = ["pending", "running", "waiting"];
+
+/** Client-side queries. */
+export class ExecutionQueries extends StoreBase {
+  /**
+   * Inserts an execution and notifies workers when it is due now, in one round trip.
+   * Returns the id; `created` is false when the id or idempotency key already existed.
+   */
+  async insert(e: NewExecution): Promise<{ id: string; created: boolean }> {
+    const { rows } = await this.driver.query<{ id: string }>(
+      `WITH ins AS (
+         INSERT INTO ${this.t("executions")} (id, workflow, status, queue, priority, input, context,
+           idempotency_key, scheduled_at, run_at, created_at, updated_at, parent_id, parent_step,
+           schedule_name, schedule_fire_at)
+         VALUES ($1, $2, 'pending', $3, $4, $5::jsonb, $5::jsonb, $6, $7, $8, $9, $9, $10, $11, $12, $13)
+         ON CONFLICT DO NOTHING
+         RETURNING id, queue, run_at)
+       SELECT id, CASE WHEN run_at <= $9 THEN pg_notify($14, $15) END AS n FROM ins`,
+      [
+        e.id,
+        e.workflow,
+        e.queue,
+        e.priority,
+        e.input,
+        e.idempotencyKey,
+        e.scheduledAt,
+        e.runAt,
+        e.now,
+        e.parentId ?? null,
+        e.parentStep ?? null,
+        e.scheduleName ?? null,
+        e.scheduleFireAt ?? null,
+        this.channel,
+        Notice.work(e.queue),
+      ],
+    );
+    if (rows[0]) return { id: rows[0].id, created: true };
+    const existing = await this.driver.query<{ id: string }>(
+      `SELECT id FROM ${this.t("executions")} WHERE id = $1 OR idempotency_key = $2 LIMIT 1`,
+      [e.id, e.idempotencyKey],
+    );
+    if (!existing.rows[0]) throw new Error("insert conflicted but no conflicting row was found");
+    return { id: existing.rows[0].id, created: false };
+  }
+
+  async get(id: string): Promise<Execution | null> {
+    const { rows } = await this.driver.query<ExecutionRow>(
+      `SELECT ${EXECUTION_COLUMNS} FROM ${this.t("executions")} WHERE id = $1`,
+      [id],
+    );
+    return rows[0] ? toExecution(rows[0]) : null;
+  }
+
+  async getRow(id: string): Promise<ExecutionRow | null> {
+    const { rows } = await this.driver.query<ExecutionRow>(
+      `SELECT ${EXECUTION_COLUMNS} FROM ${this.t("executions")} WHERE id = $1`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Step records of an execution, in execution order. */
+  async steps(id: string, includeLogs: boolean): Promise<StepExecution[]> {
+    const { rows } = await this.driver.query<StepRow>(
+      `SELECT id::text AS id, name, type, path, attempt, status, input, output, error, started_at,
+         completed_at, duration_ms, child_id, compensation_for${includeLogs ? ", logs" : ""}
+       FROM ${this.t("steps")} WHERE execution_id = $1 ORDER BY id`,
+      [id],
+    );
+    return rows.map(toStep);
+  }
+
+  private where(f: ExecutionFilter, params: unknown[]): string {
+    const conds: string[] = [];
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      conds.push(sql.replace("?", `$${params.length}`));
+    };
+    if (f.workflow !== undefined)
+      add("workflow = ANY(?::text[])", Array.isArray(f.workflow) ? f.workflow : [f.workflow]);
+    if (f.status !== undefined)
+      add("status = ANY(?::text[])", Array.isArray(f.status) ? f.status : [f.status]);
+    if (f.queue !== undefined) add("queue = ?", f.queue);
+    if (f.parentId !== undefined) add("parent_id = ?", f.parentId);
+    if (f.topLevelOnly) conds.push("parent_id IS NULL");
+    if (f.from !== undefined) add("created_at >= ?", f.from);
+    if (f.to !== undefined) add("created_at <= ?", f.to);
+    return conds.length ? `WHERE ${conds.join(" AND ")}` : "";
+  }
+
+  async list(
+    f: ExecutionFilter,
+    limit: number,
+    offset: number,
+    order: "newest" | "oldest" = "newest",
+  ): Promise<Execution[]> {
+    const params: unknown[] = [];
+    const where = this.where(f, params);
+    const dir = order === "newest" ? "DESC" : "ASC";
+    params.push(limit, offset);
+    const { rows } = await this.driver.query<ExecutionRow>(
+      `SELECT ${EXECUTION_COLUMNS} FROM ${this.t("executions")} ${where}
+       ORDER BY created_at ${dir}, id ${dir} LIMIT $${params.length - 1} OFFSET $${params.length}`,
+      params,
+    );
+    return rows.map(toExecution);
+  }
+
+  async count(f: ExecutionFilter): Promise<number> {
+    const params: unknown[] = [];
+    const { rows } = await this.driver.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${this.t("executions")} ${this.where(f, params)}`,
+      params,
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  private async current(id: string): Promise<{ status: ExecutionStatus } | null> {
+    const { rows } = await this.driver.query<{ status: ExecutionStatus }>(
+      `SELECT status FROM ${this.t("executions")} WHERE id = $1`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * Cancels an active execution: terminal at once, lease fenced off (token bumped) so a
+   * late write of the step that was running is rejected, and its owner told by NOTIFY.
+   */
+  async cancel(id: string, error: ErrorInfo, now: Date, origin: string): Promise<ChangeOutcome> {
+    const { rows } = await this.driver.query<ExecutionRow>(
+      `WITH u AS (
+         UPDATE ${this.t("executions")} SET status = 'cancelled', error = $2::jsonb, completed_at = $3,
+           updated_at = $3, run_at = NULL, lease_owner = NULL, lease_token = lease_token + 1
+         WHERE id = $1 AND status = ANY($4::text[])
+         RETURNING ${EXECUTION_COLUMNS})
+       SELECT u.*, pg_notify($5, $6) AS n1, pg_notify($5, 'd:cancelled:' || $7 || ':' || u.workflow || ':' || u.id) AS n2
+       FROM u`,
+      [id, JSON.stringify(error), now, ACTIVE, this.channel, Notice.cancel(id), origin],
+    );
+    if (rows[0]) return { ok: true, row: rows[0] };
+    return { ok: false, current: await this.current(id) };
+  }
+
+  /** Puts a failed execution back to work at the node that failed, with fresh attempts. */
+  async retry(id: string, now: Date): Promise<ChangeOutcome> {
+    const { rows } = await this.driver.query<ExecutionRow>(
+      `WITH u AS (
+         UPDATE ${this.t("executions")} SET status = 'pending', error = NULL, completed_at = NULL,
+           output = NULL, updated_at = $2, run_at = $2, lease_owner = NULL,
+           state = state || '{"attempt":0,"failures":0,"recoveries":0}'::jsonb
+         WHERE id = $1 AND status = 'failed'
+         RETURNING ${EXECUTION_COLUMNS})
+       SELECT u.*, pg_notify($3, 'w:' || u.queue) AS n FROM u`,
+      [id, now, this.channel],
+    );
+    if (rows[0]) return { ok: true, row: rows[0] };
+    return { ok: false, current: await this.current(id) };
+  }
+
+  /** Deletes terminal executions that ended before `before`, with their step records. */
+  async cleanup(before: Date, statuses: ExecutionStatus[], dryRun: boolean): Promise<number> {
+    const cond = `completed_at < $1 AND status = ANY($2::text[])`;
+    if (dryRun) {
+      const { rows } = await this.driver.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM ${this.t("executions")} WHERE ${cond}`,
+        [before, statuses],
+      );
+      return rows[0]?.n ?? 0;
+    }
+    const { rows } = await this.driver.query<{ n: number }>(
+      `WITH d AS (DELETE FROM ${this.t("executions")} WHERE ${cond} RETURNING id),
+            s AS (DELETE FROM ${this.t("steps")} WHERE execution_id IN (SELECT id FROM d))
+       SELECT count(*)::int AS n FROM d`,
+      [before, statuses],
+    );
+    return rows[0]?.n ?? 0;
+  }
+}

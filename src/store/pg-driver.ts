@@ -1,0 +1,91 @@
+import pg from "pg";
+import type { Driver, Queryable, QueryResult } from "./driver.js";
+import type { Logger } from "../core/types.js";
+
+/** Options of the node-postgres driver. */
+export interface PgDriverOptions {
+  /** Connection string or an existing pool (left open on close). */
+  database: string | pg.Pool;
+  /** Pool size when the driver creates the pool. */
+  poolSize?: number;
+  logger?: Logger;
+}
+
+class PgQueryable implements Queryable {
+  constructor(private readonly client: pg.Pool | pg.PoolClient) {}
+
+  async query<Row>(sql: string, params?: unknown[]): Promise<QueryResult<Row>> {
+    const res = await this.client.query(sql, params as unknown[]);
+    return { rows: res.rows as Row[] };
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.client.query(sql);
+  }
+}
+
+/** A {@link Driver} over a node-postgres pool. */
+export class PgDriver extends PgQueryable implements Driver {
+  readonly kind = "pg" as const;
+  private readonly pool: pg.Pool;
+  private readonly ownsPool: boolean;
+  private readonly config: string | pg.PoolConfig;
+  private readonly logger: Logger | undefined;
+  private readonly listeners = new Set<pg.Client>();
+
+  constructor(options: PgDriverOptions) {
+    const ownsPool = typeof options.database === "string";
+    const pool =
+      typeof options.database === "string"
+        ? new pg.Pool({ connectionString: options.database, max: options.poolSize ?? 10 })
+        : options.database;
+    super(pool);
+    this.pool = pool;
+    this.ownsPool = ownsPool;
+    this.logger = options.logger;
+    this.config =
+      typeof options.database === "string" ? options.database : (pool.options as pg.PoolConfig);
+    // An idle pooled client that errors (server restart) must not crash the process.
+    if (ownsPool) pool.on("error", (err) => this.logger?.warn("idle client error", { err }));
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const out = await fn(new PgQueryable(client));
+      await client.query("COMMIT");
+      return out;
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
+    // LISTEN needs a connection of its own that stays open (not a pooled one).
+    const client =
+      typeof this.config === "string"
+        ? new pg.Client({ connectionString: this.config })
+        : new pg.Client(this.config);
+    client.on("notification", (msg) => {
+      if (msg.channel === channel) onPayload(msg.payload ?? "");
+    });
+    client.on("error", (err) => this.logger?.warn("listen connection error", { err }));
+    await client.connect();
+    await client.query(`LISTEN "${channel.replace(/"/g, '""')}"`);
+    this.listeners.add(client);
+    return async () => {
+      this.listeners.delete(client);
+      await client.end().catch(() => undefined);
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.listeners].map((c) => c.end().catch(() => undefined)));
+    this.listeners.clear();
+    if (this.ownsPool) await this.pool.end();
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * Queries of the hot path: claim, checkpoint, heartbeat. Every write a worker makes
+ * after a claim is fenced by the lease token it got from that claim.
+ * @module
+ */
+import type { ExecutionStatus, StepStatus, StepType } from "../core/types.js";
+import { StoreBase } from "./store-base.js";
+
+/** An execution as a claim returns it. JSON columns are still encoded. */
+export interface ClaimedRow {
+  id: string;
+  workflow: string;
+  status: ExecutionStatus;
+  queue: string;
+  priority: number;
+  input: unknown;
+  context: unknown;
+  state: Record<string, unknown>;
+  current_step: string | null;
+  lease_token: number;
+  started_at: Date;
+  /** Owner of the previous lease when it expired without release (crash recovery), else null. */
+  prev_owner: string | null;
+  /** Last checkpoint time before this claim. */
+  prev_updated_at: Date;
+}
+
+/** A step record to insert. JSON values are JSON text from the serializer. */
+export interface StepWrite {
+  name: string;
+  type: StepType;
+  path: string;
+  attempt: number;
+  status: StepStatus;
+  input: string | null;
+  output: string | null;
+  error: string | null;
+  startedAt: Date | null;
+  completedAt: Date | null;
+  durationMs: number | null;
+  logs: string | null;
+  compensationFor?: string | null;
+  childId?: string | null;
+}
+
+/** Changes to an execution row at a checkpoint. Absent fields are left as they are. */
+export interface ExecutionWrite {
+  now: Date;
+  state: string;
+  status?: ExecutionStatus;
+  context?: string;
+  output?: string | null;
+  error?: string | null;
+  currentStep?: string | null;
+  /**
+   * Next time the row may be claimed, or null (nothing to do). Leave it out on
+   * mid-run checkpoints: the lease is extended by heartbeats, and not touching an
+   * indexed column keeps those updates HOT.
+   */
+  runAt?: Date | null;
+  /** Give the lease up (a new token fences off anything still in flight). */
+  release?: boolean;
+  completedAt?: Date | null;
+  compensationResults?: string | null;
+  compensatedAt?: Date | null;
+}
+
+const EXEC_FIELDS: [keyof ExecutionWrite, string, string][] = [
+  ["runAt", "run_at", "::timestamptz"],
+  ["status", "status", ""],
+  ["context", "context", "::jsonb"],
+  ["output", "output", "::jsonb"],
+  ["error", "error", "::jsonb"],
+  ["currentStep", "current_step", ""],
+  ["completedAt", "completed_at", ""],
+  ["compensationResults", "compensation_results", "::jsonb"],
+  ["compensatedAt", "compensated_at", ""],
+];
+
+const STEP_COLUMNS =
+  "execution_id, name, type, path, attempt, status, input, output, error, started_at, completed_at, duration_ms, logs, compensation_for, child_id";
+
+function stepValues(s: StepWrite, params: unknown[]): string {
+  const start = params.length;
+  params.push(
+    s.name,
+    s.type,
+    s.path,
+    s.attempt,
+    s.status,
+    s.input,
+    s.output,
+    s.error,
+    s.startedAt,
+    s.completedAt,
+    s.durationMs,
+    s.logs,
+    s.compensationFor ?? null,
+    s.childId ?? null,
+  );
+  const p = (i: number) => `$${start + i}`;
+  return `${p(1)}, ${p(2)}, ${p(3)}::jsonb, ${p(4)}, ${p(5)}, ${p(6)}::jsonb, ${p(7)}::jsonb, ${p(8)}::jsonb, ${p(9)}::timestamptz, ${p(10)}::timestamptz, ${p(11)}, ${p(12)}::jsonb, ${p(13)}, ${p(14)}`;
+}
+
+/** Worker-side queries. */
+export class WorkerQueries extends StoreBase {
+  /**
+   * Claims up to `limit` due executions of a queue with `FOR UPDATE SKIP LOCKED`: highest
+   * priority first, then the longest due. The lease lasts until `leaseUntil`.
+   */
+  async claim(
+    queue: string,
+    owner: string,
+    now: Date,
+    leaseUntil: Date,
+    limit: number,
+    workflows: string[],
+  ): Promise<ClaimedRow[]> {
+    const { rows } = await this.driver.query<ClaimedRow>(
+      `WITH c AS (
+         SELECT id, lease_owner, updated_at FROM ${this.t("executions")}
+         WHERE queue = $1 AND run_at <= $2 AND workflow = ANY($6::text[])
+         ORDER BY priority DESC, run_at
+         LIMIT $3 FOR UPDATE SKIP LOCKED)
+       UPDATE ${this.t("executions")} e SET
+         status = CASE WHEN e.status IN ('pending', 'waiting') THEN 'running' ELSE e.status END,
+         lease_owner = $4, lease_token = e.lease_token + 1, run_at = $5,
+         started_at = coalesce(e.started_at, $2), updated_at = $2
+       FROM c WHERE e.id = c.id
+       RETURNING e.id, e.workflow, e.status, e.queue, e.priority, e.input, e.context, e.state,
+         e.current_step, e.lease_token, e.started_at, c.lease_owner AS prev_owner,
+         c.updated_at AS prev_updated_at`,
+      [queue, now, limit, owner, leaseUntil, workflows],
+    );
+    return rows;
+  }
+
+  /**
+   * Writes a checkpoint in one round trip: the execution row (fenced by `token`), an
+   * optional step record and optional notifications. Returns false when the lease is
+   * no longer ours (cancelled, or taken over after expiry): nothing was written.
+   */
+  async checkpoint(
+    id: string,
+    token: number,
+    exec: ExecutionWrite,
+    step?: StepWrite,
+    notify?: string,
+  ): Promise<boolean> {
+    const params: unknown[] = [id, token, exec.now, exec.state];
+    const sets = ["updated_at = $3", "state = $4::jsonb"];
+    for (const [key, column, cast] of EXEC_FIELDS) {
+      if (exec[key] === undefined) continue;
+      params.push(exec[key]);
+      sets.push(`${column} = $${params.length}${cast}`);
+    }
+    if (exec.release) sets.push("lease_owner = NULL", "lease_token = lease_token + 1");
+    let sql = `WITH e AS (UPDATE ${this.t("executions")} SET ${sets.join(", ")}
+      WHERE id = $1 AND lease_token = $2 RETURNING id)`;
+    if (step) {
+      sql += `, s AS (INSERT INTO ${this.t("steps")} (${STEP_COLUMNS})
+        SELECT e.id, ${stepValues(step, params)} FROM e)`;
+    }
+    if (notify !== undefined) {
+      params.push(this.channel, notify);
+      sql += ` SELECT e.id, pg_notify($${params.length - 1}, $${params.length}) FROM e`;
+    } else {
+      sql += " SELECT e.id FROM e";
+    }
+    const { rows } = await this.driver.query(sql, params);
+    return rows.length > 0;
+  }
+
+  /** Inserts a step record for an execution that was cancelled under a running step. */
+  async recordCancelledStep(id: string, step: StepWrite): Promise<void> {
+    const params: unknown[] = [id];
+    await this.driver.query(
+      `INSERT INTO ${this.t("steps")} (${STEP_COLUMNS})
+       SELECT id, ${stepValues(step, params)} FROM ${this.t("executions")}
+       WHERE id = $1 AND status = 'cancelled'`,
+      params,
+    );
+  }
+
+  /**
+   * Extends the leases this owner holds. Returns the ids still held with the expected
+   * token; the caller aborts the others (lost leases).
+   */
+  async heartbeat(
+    owner: string,
+    held: { id: string; token: number }[],
+    leaseUntil: Date,
+  ): Promise<Set<string>> {
+    if (held.length === 0) return new Set();
+    const { rows } = await this.driver.query<{ id: string }>(
+      `UPDATE ${this.t("executions")} e SET run_at = $4
+       FROM unnest($1::text[], $2::int[]) AS h(id, token)
+       WHERE e.id = h.id AND e.lease_token = h.token AND e.lease_owner = $3
+       RETURNING e.id`,
+      [held.map((h) => h.id), held.map((h) => h.token), owner, leaseUntil],
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+}
