@@ -142,7 +142,13 @@ export class Durable {
     if (origin !== this.origin && status && workflow) {
       const type = `workflow.${status}` as LifecycleEventName;
       if (EVENT_NAMES.has(type) && this.events.has(type))
-        this.events.emit({ type, executionId: id, workflow, at: new Date(this.now()), remote: true });
+        this.events.emit({
+          type,
+          executionId: id,
+          workflow,
+          at: new Date(this.now()),
+          remote: true,
+        });
     }
   }
 
@@ -160,7 +166,9 @@ export class Durable {
         );
       return def;
     }
-    throw new ValidationError("workflow must be a workflow definition or a registered workflow name");
+    throw new ValidationError(
+      "workflow must be a workflow definition or a registered workflow name",
+    );
   }
 
   /**
@@ -178,7 +186,8 @@ export class Durable {
     const value = await validateInput(def, input);
     const encoded = encodeJson(value, `input of workflow "${def.name}"`);
     const now = this.now();
-    const runAt = opts.scheduledAt && opts.scheduledAt.getTime() > now ? opts.scheduledAt : new Date(now);
+    const runAt =
+      opts.scheduledAt && opts.scheduledAt.getTime() > now ? opts.scheduledAt : new Date(now);
     const { id, created } = await this.executions.insert({
       id: opts.id ?? this.options.idGenerator(),
       workflow: def.name,
@@ -190,7 +199,8 @@ export class Durable {
       runAt,
       now: new Date(now),
     });
-    if (created && runAt.getTime() > now) this.worker?.wakeAt(opts.queue ?? def.options.queue ?? "default", runAt.getTime());
+    if (created && runAt.getTime() > now)
+      this.worker?.wakeAt(opts.queue ?? def.options.queue ?? "default", runAt.getTime());
     return id;
   }
 
@@ -218,7 +228,10 @@ export class Durable {
   }
 
   /** Child executions of a parent, oldest first. */
-  async listChildren(parentId: string, options: { status?: ExecutionStatus | ExecutionStatus[] } = {}): Promise<Execution[]> {
+  async listChildren(
+    parentId: string,
+    options: { status?: ExecutionStatus | ExecutionStatus[] } = {},
+  ): Promise<Execution[]> {
     this.assertOpen();
     return this.executions.list({ parentId, status: options.status }, 1000, 0, "oldest");
   }
@@ -243,14 +256,17 @@ export class Durable {
       }
       if (isTerminal(exec.status)) {
         signal.cancel();
-        if (exec.status === "completed") return exec.output as OutputOf<W>;
-        if (exec.status === "cancelled") throw new CancelledError(id, exec.error?.message ?? "cancelled");
+        if (exec.status === "completed") return exec.output;
+        if (exec.status === "cancelled")
+          throw new CancelledError(id, exec.error?.message ?? "cancelled");
         throw new WorkflowFailedError(id, exec.status, exec.error);
       }
       const left = deadline - Date.now();
       if (left <= 0) {
         signal.cancel();
-        throw new TimeoutError(`Execution ${id} did not end within ${options.timeout} ms (status ${exec.status})`);
+        throw new TimeoutError(
+          `Execution ${id} did not end within ${options.timeout} ms (status ${exec.status})`,
+        );
       }
       await signal.wait(Math.min(left, 1000));
     }
@@ -260,20 +276,32 @@ export class Durable {
    * Cancels an active execution: `cancelled` at once and for good; its running step's
    * `ctx.signal` aborts and any late result of it is discarded.
    */
-  async cancel(id: string, reason?: string | { reason?: string; compensate?: boolean }): Promise<void> {
+  async cancel(
+    id: string,
+    reason?: string | { reason?: string; compensate?: boolean },
+  ): Promise<void> {
     this.assertOpen();
     const opts = typeof reason === "string" || reason === undefined ? { reason } : reason;
     if (opts.compensate)
-      throw new ValidationError("cancel({ compensate: true }) is not supported yet: compensations arrive with control flow");
+      throw new ValidationError(
+        "cancel({ compensate: true }) is not supported yet: compensations arrive with control flow",
+      );
     const text = opts.reason ?? "cancelled";
-    const out = await this.executions.cancel(String(id), { type: "cancelled", message: text }, new Date(this.now()), this.origin);
+    const out = await this.executions.cancel(
+      String(id),
+      { type: "cancelled", message: text },
+      new Date(this.now()),
+      this.origin,
+    );
     if (!out.ok) {
       if (!out.current) throw new NotFoundError(`No execution with id "${id}"`);
       const why =
         out.current.status === "compensating"
           ? "it is compensating, and a compensation chain is left to finish"
           : "it has already ended";
-      throw new InvalidStateError(`Cannot cancel execution ${id} (status ${out.current.status}): ${why}`);
+      throw new InvalidStateError(
+        `Cannot cancel execution ${id} (status ${out.current.status}): ${why}`,
+      );
     }
     if (this.events.has("workflow.cancelled"))
       this.events.emit({
@@ -303,12 +331,16 @@ export class Durable {
     const { olderThan, dryRun = false } = options ?? ({} as CleanupOptions);
     let before: Date;
     if (olderThan instanceof Date && !Number.isNaN(olderThan.getTime())) before = olderThan;
-    else if (typeof olderThan === "number" && olderThan >= 0) before = new Date(this.now() - olderThan);
+    else if (typeof olderThan === "number" && olderThan >= 0)
+      before = new Date(this.now() - olderThan);
     else throw new ValidationError("cleanup: olderThan must be a Date or a number of ms (>= 0)");
-    const statuses = options.status === undefined ? [...TERMINAL_STATUSES] : [options.status].flat();
+    const statuses =
+      options.status === undefined ? [...TERMINAL_STATUSES] : [options.status].flat();
     const bad = statuses.filter((s) => !TERMINAL_STATUSES.includes(s));
     if (bad.length)
-      throw new ValidationError(`cleanup only deletes terminal executions; not terminal: ${bad.join(", ")}`);
+      throw new ValidationError(
+        `cleanup only deletes terminal executions; not terminal: ${bad.join(", ")}`,
+      );
     return this.executions.cleanup(before, statuses, dryRun);
   }
 
@@ -342,7 +374,8 @@ export class Durable {
 function checkPage(limit: unknown, offset: unknown): void {
   if (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > 1000)
     throw new ValidationError("limit must be an integer from 1 to 1000");
-  if (!Number.isInteger(offset) || (offset as number) < 0) throw new ValidationError("offset must be an integer >= 0");
+  if (!Number.isInteger(offset) || (offset as number) < 0)
+    throw new ValidationError("offset must be an integer >= 0");
 }
 
 /**
@@ -357,7 +390,10 @@ function checkPage(limit: unknown, offset: unknown): void {
  */
 export async function createDurable(options?: DurableOptions): Promise<Durable> {
   const resolved = resolveOptions(options);
-  const driver = await openDriver(resolved.database, { poolSize: resolved.poolSize, logger: resolved.logger });
+  const driver = await openDriver(resolved.database, {
+    poolSize: resolved.poolSize,
+    logger: resolved.logger,
+  });
   try {
     if (resolved.migrate) await migrateUp(driver, resolved.prefix);
     else {

@@ -2,7 +2,14 @@
  * `migrate.up / down / status` (spec 10) on any `database` option.
  * @module
  */
-import { migrateDown, migrateUp, migrationStatus, openDriver, type DatabaseOption, type MigrationStatus } from "../store/index.js";
+import {
+  migrateDown,
+  migrateUp,
+  migrationStatus,
+  openDriver,
+  type DatabaseOption,
+  type MigrationStatus,
+} from "../store/index.js";
 import { ConfigError } from "../core/errors.js";
 import { checkPrefix } from "../store/index.js";
 
@@ -14,7 +21,11 @@ export interface MigrateOptions {
   to?: string;
 }
 
-async function withDriver<T>(database: DatabaseOption, prefix: string | undefined, fn: (d: Awaited<ReturnType<typeof openDriver>>, p: string) => Promise<T>): Promise<T> {
+async function withDriver<T>(
+  database: DatabaseOption,
+  prefix: string | undefined,
+  fn: (d: Awaited<ReturnType<typeof openDriver>>, p: string) => Promise<T>,
+): Promise<T> {
   const p = prefix ?? "durable";
   const problem = checkPrefix(p);
   if (problem) throw new ConfigError(problem);
@@ -35,6 +46,9 @@ export const migrate = {
   down: (database: DatabaseOption, options: MigrateOptions = {}): Promise<string[]> =>
     withDriver(database, options.prefix, (d, p) => migrateDown(d, p, options.to)),
   /** `{ applied, pending }` versions of the schema. */
-  status: (database: DatabaseOption, options: Pick<MigrateOptions, "prefix"> = {}): Promise<MigrationStatus> =>
+  status: (
+    database: DatabaseOption,
+    options: Pick<MigrateOptions, "prefix"> = {},
+  ): Promise<MigrationStatus> =>
     withDriver(database, options.prefix, (d, p) => migrationStatus(d, p)),
 };

@@ -111,11 +111,13 @@ export function resolveOptions(input: DurableOptions | undefined): ResolvedOptio
   if (typeof name !== "string" || name.length === 0 || name.length > 100)
     problems.push("name must be a non-empty string of at most 100 characters");
   const workflows = o.workflows ?? [];
-  if (!Array.isArray(workflows)) problems.push("workflows must be an array of workflow definitions");
+  if (!Array.isArray(workflows))
+    problems.push("workflows must be an array of workflow definitions");
   else {
     const seen = new Set<string>();
     workflows.forEach((w, i) => {
-      if (!isWorkflow(w)) return problems.push(`workflows[${i}] is not a workflow built with workflow()`);
+      if (!isWorkflow(w))
+        return problems.push(`workflows[${i}] is not a workflow built with workflow()`);
       if (seen.has(w.name)) problems.push(`workflow "${w.name}" is registered twice`);
       seen.add(w.name);
       try {
@@ -137,7 +139,8 @@ export function resolveOptions(input: DurableOptions | undefined): ResolvedOptio
       const pollInterval = qo?.pollInterval ?? 1000;
       if (!isPositiveInt(concurrency) || concurrency > 10_000)
         problems.push(`queues.${q}.concurrency must be an integer from 1 to 10000`);
-      if (!isPositiveInt(pollInterval)) problems.push(`queues.${q}.pollInterval must be a positive integer (ms)`);
+      if (!isPositiveInt(pollInterval))
+        problems.push(`queues.${q}.pollInterval must be a positive integer (ms)`);
       queues[q] = { concurrency, pollInterval };
     }
   const ms = (key: keyof DurableOptions, def: number): number => {
@@ -147,13 +150,18 @@ export function resolveOptions(input: DurableOptions | undefined): ResolvedOptio
   };
   const staleLockTimeout = ms("staleLockTimeout", 300_000);
   const heartbeatInterval = ms("heartbeatInterval", 30_000);
-  if (isPositiveInt(staleLockTimeout) && isPositiveInt(heartbeatInterval) && heartbeatInterval >= staleLockTimeout)
+  if (
+    isPositiveInt(staleLockTimeout) &&
+    isPositiveInt(heartbeatInterval) &&
+    heartbeatInterval >= staleLockTimeout
+  )
     problems.push("heartbeatInterval must be shorter than staleLockTimeout");
   const schedulerInterval = ms("schedulerInterval", 60_000);
   const shutdownTimeout = ms("shutdownTimeout", 10_000);
   const poolSize = ms("poolSize", 20);
   for (const key of ["queueEnabled", "migrate"] as const)
-    if (o[key] !== undefined && typeof o[key] !== "boolean") problems.push(`${key} must be a boolean`);
+    if (o[key] !== undefined && typeof o[key] !== "boolean")
+      problems.push(`${key} must be a boolean`);
   const captureLogs = o.captureLogs ?? {};
   if (captureLogs !== false && (typeof captureLogs !== "object" || captureLogs === null))
     problems.push("captureLogs must be false or { maxEntries, maxLength, passthrough }");

@@ -34,7 +34,10 @@ export function checkStartOptions(o: unknown): StartOptions {
     const p = nameProblem(opts.queue);
     if (p) problems.push(`queue: ${p}`);
   }
-  if (opts.priority !== undefined && (!Number.isInteger(opts.priority) || Math.abs(opts.priority as number) > 2 ** 31 - 1))
+  if (
+    opts.priority !== undefined &&
+    (!Number.isInteger(opts.priority) || Math.abs(opts.priority as number) > 2 ** 31 - 1)
+  )
     problems.push("priority must be a 32-bit integer");
   if (
     opts.scheduledAt !== undefined &&
@@ -43,7 +46,9 @@ export function checkStartOptions(o: unknown): StartOptions {
     problems.push("scheduledAt must be a valid Date");
   if (
     opts.idempotencyKey !== undefined &&
-    (typeof opts.idempotencyKey !== "string" || opts.idempotencyKey.length === 0 || opts.idempotencyKey.length > 500)
+    (typeof opts.idempotencyKey !== "string" ||
+      opts.idempotencyKey.length === 0 ||
+      opts.idempotencyKey.length > 500)
   )
     problems.push("idempotencyKey must be a non-empty string of at most 500 characters");
   if (opts.id !== undefined && (typeof opts.id !== "string" || !ID_RE.test(opts.id)))
@@ -53,5 +58,5 @@ export function checkStartOptions(o: unknown): StartOptions {
       `Invalid start options: ${problems.join("; ")}`,
       problems.map((message) => ({ message })),
     );
-  return opts as StartOptions;
+  return opts;
 }

@@ -185,7 +185,12 @@ function formatPath(segments: readonly Segment[]): string {
 /** Own property assignment that also works for a `__proto__` key. */
 function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
   if (key === "__proto__") {
-    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(target, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   } else {
     target[key] = value;
   }
@@ -203,8 +208,10 @@ class Walker {
   plain = true;
   /** Path of the first key superjson would refuse, if any. */
   reservedKeyPath: string | undefined;
-  /** Containers currently being walked (cycle detection); `ancestors[d]` is at depth d. */
+  /** Containers currently being walked (cycle detection). */
   private readonly ancestors: object[] = [];
+  /** For each ancestor, how many path segments lead to it. */
+  private readonly ancestorPathLengths: number[] = [];
   /** Path of the value being walked. */
   private readonly segments: Segment[] = [];
   /** Normalized copies already made, so shared references stay shared. */
@@ -214,7 +221,10 @@ class Walker {
 
   fail(problem: string, extra?: Segment, hint = ""): never {
     const path = formatPath(extra === undefined ? this.segments : [...this.segments, extra]);
-    throw new SerializationError(`Cannot serialize ${this.what}: ${problem} at ${path}${hint}`, path);
+    throw new SerializationError(
+      `Cannot serialize ${this.what}: ${problem} at ${path}${hint}`,
+      path,
+    );
   }
 
   walk(value: unknown): unknown {
@@ -245,9 +255,9 @@ class Walker {
       const copy = this.copies.get(value);
       if (copy !== undefined) return copy;
     }
-    const depth = this.ancestors.indexOf(value);
-    if (depth !== -1) {
-      const target = formatPath(this.segments.slice(0, depth));
+    const index = this.ancestors.indexOf(value);
+    if (index !== -1) {
+      const target = formatPath(this.segments.slice(0, this.ancestorPathLengths[index]));
       return this.fail("cyclic reference", undefined, ` (back to ${target})`);
     }
     if (Array.isArray(value)) return this.array(value);
@@ -258,13 +268,23 @@ class Walker {
     return this.instance(value);
   }
 
+  private enter(container: object): void {
+    this.ancestors.push(container);
+    this.ancestorPathLengths.push(this.segments.length);
+  }
+
+  private leave(): void {
+    this.ancestors.pop();
+    this.ancestorPathLengths.pop();
+  }
+
   private remember<T>(original: object, copy: T): T {
     (this.copies ??= new Map()).set(original, copy);
     return copy;
   }
 
   private array(arr: unknown[]): unknown {
-    this.ancestors.push(arr);
+    this.enter(arr);
     let out: unknown[] | undefined;
     const n = arr.length;
     for (let i = 0; i < n; i++) {
@@ -285,13 +305,13 @@ class Walker {
       if (changed && out === undefined) out = arr.slice(0, i);
       if (out !== undefined) out.push(next);
     }
-    this.ancestors.pop();
+    this.leave();
     return out === undefined ? arr : this.remember(arr, out);
   }
 
   /** Plain objects, and (with `copy`) class instances flattened to their own enumerable props. */
   private record(obj: Record<string, unknown>, copy: boolean): unknown {
-    this.ancestors.push(obj);
+    this.enter(obj);
     const symbols = Object.getOwnPropertySymbols(obj);
     for (const symbol of symbols) {
       if (Object.prototype.propertyIsEnumerable.call(obj, symbol)) {
@@ -322,7 +342,7 @@ class Walker {
       }
       if (out !== undefined) setOwn(out, key, next);
     }
-    this.ancestors.pop();
+    this.leave();
     return out === undefined ? obj : this.remember(obj, out);
   }
 
@@ -364,9 +384,9 @@ class Walker {
       const json: unknown = toJSON.call(value, key);
       if (json !== value) {
         // Keep `value` on the ancestor stack so a toJSON() result that contains it is a cycle.
-        this.ancestors.push(value);
+        this.enter(value);
         const next = this.walk(json);
-        this.ancestors.pop();
+        this.leave();
         return this.remember(value, next);
       }
     }
@@ -375,7 +395,7 @@ class Walker {
 
   private map(map: Map<unknown, unknown>): unknown {
     this.plain = false;
-    this.ancestors.push(map);
+    this.enter(map);
     const entries: [unknown, unknown][] = [];
     let changed = false;
     let index = 0;
@@ -390,13 +410,13 @@ class Walker {
       entries.push([nextKey, nextItem]);
       index++;
     }
-    this.ancestors.pop();
+    this.leave();
     return changed ? this.remember(map, new Map(entries)) : map;
   }
 
   private set(set: Set<unknown>): unknown {
     this.plain = false;
-    this.ancestors.push(set);
+    this.enter(set);
     const items: unknown[] = [];
     let changed = false;
     let index = 0;
@@ -408,7 +428,7 @@ class Walker {
       items.push(next);
       index++;
     }
-    this.ancestors.pop();
+    this.leave();
     return changed ? this.remember(set, new Set(items)) : set;
   }
 
@@ -416,11 +436,11 @@ class Walker {
   private error(err: Error): unknown {
     this.plain = false;
     if (!("cause" in err)) return err;
-    this.ancestors.push(err);
+    this.enter(err);
     this.segments.push("cause");
     const cause = this.walk(err.cause);
     this.segments.pop();
-    this.ancestors.pop();
+    this.leave();
     if (cause === err.cause) return err;
     const copy = new Error(err.message, { cause });
     copy.name = err.name;

@@ -32,23 +32,11 @@ export function isTerminal(status: ExecutionStatus): boolean {
 
 /** Status of one step record (one attempt of a node). */
 export type StepStatus =
-  | "pending"
-  | "running"
-  | "waiting"
-  | "completed"
-  | "failed"
-  | "cancelled"
-  | "skipped";
+  "pending" | "running" | "waiting" | "completed" | "failed" | "cancelled" | "skipped";
 
 /** Kind of node a step record belongs to. */
 export type StepType =
-  | "step"
-  | "decision"
-  | "branch"
-  | "parallel"
-  | "forEach"
-  | "loop"
-  | "compensation";
+  "step" | "decision" | "branch" | "parallel" | "forEach" | "loop" | "compensation";
 
 /** Level of a captured log entry. */
 export type LogLevel = "debug" | "info" | "warn" | "error";

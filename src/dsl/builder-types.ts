@@ -35,9 +35,9 @@ export type Prettify<T> = { [K in keyof T]: T[K] } & {};
 /** Empty record: the results of a parallel block before its first child. */
 export type NoResults = Record<never, never>;
 
-declare const noInto: unique symbol;
+declare const _noInto: unique symbol;
 /** Marker: no `into` was given to a parallel block or forEach. */
-export type NoInto = typeof noInto;
+export type NoInto = typeof _noInto;
 
 /** Next type of a parallel/forEach: `Default` without `into`, `into`'s flow with it. */
 export type IntoFlow<Ctx, Out, Default> = 0 extends 1 & Out

@@ -90,8 +90,7 @@ export interface ParallelNode {
 
 /** Result of one parallel child or forEach item. */
 export type ItemResult<T = unknown> =
-  | { ok: true; value: T }
-  | { ok: false; error: import("../core/errors.js").ErrorInfo };
+  { ok: true; value: T } | { ok: false; error: import("../core/errors.js").ErrorInfo };
 
 /** Runs `fn(item, ctx)` per item of `items(data)`, each durably checkpointed. */
 export interface ForEachNode {

@@ -46,40 +46,30 @@ export function checkWorkflowName(name: unknown): void {
 type Check = (where: string, key: string, v: unknown) => void;
 type Spec = Record<string, Check>;
 
-const int =
-  (min: number, allowInfinity = false): Check =>
+/** A checker failing with "`key` must be `expected`" unless `ok(value)`. */
+const check =
+  (ok: (v: any) => boolean, expected: string): Check =>
   (where, key, v) => {
-    if (allowInfinity && v === Infinity) return;
-    if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
-      const bound = min === -Infinity ? "" : ` >= ${min}`;
-      fail(where, `${key} must be an integer${bound} (got ${show(v)})`);
-    }
+    if (!ok(v)) fail(where, `${key} must be ${expected} (got ${show(v)})`);
   };
-const ms =
-  (allowZero: boolean): Check =>
-  (where, key, v) => {
-    if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) {
-      const kind = allowZero ? "non-negative" : "positive";
-      fail(where, `${key} must be a ${kind} finite number of ms (got ${show(v)})`);
-    }
-  };
-const oneOf =
-  (...allowed: string[]): Check =>
-  (where, key, v) => {
-    if (!allowed.includes(v as string)) {
-      fail(where, `${key} must be one of ${allowed.map(show).join(", ")} (got ${show(v)})`);
-    }
-  };
-const str =
-  (nonEmpty = true): Check =>
-  (where, key, v) => {
-    if (typeof v !== "string" || (nonEmpty && v.trim() === "")) {
-      fail(where, `${key} must be a ${nonEmpty ? "non-empty " : ""}string (got ${show(v)})`);
-    }
-  };
-const fn: Check = (where, key, v) => {
-  if (typeof v !== "function") fail(where, `${key} must be a function (got ${typeof v})`);
-};
+const int = (min: number, allowInfinity = false): Check =>
+  check(
+    (v) => (allowInfinity && v === Infinity) || (Number.isInteger(v) && v >= min),
+    min === -Infinity ? "an integer" : `an integer >= ${min}`,
+  );
+const ms = (zero: boolean): Check =>
+  check(
+    (v) => typeof v === "number" && Number.isFinite(v) && (zero ? v >= 0 : v > 0),
+    `a ${zero ? "non-negative" : "positive"} finite number of ms`,
+  );
+const oneOf = (...allowed: string[]): Check =>
+  check((v) => allowed.includes(v), `one of ${allowed.map(show).join(", ")}`);
+const str = (nonEmpty = true): Check =>
+  check(
+    (v) => typeof v === "string" && (!nonEmpty || v.trim() !== ""),
+    nonEmpty ? "a non-empty string" : "a string",
+  );
+const fn = check((v) => typeof v === "function", "a function");
 const any: Check = () => {};
 const obj =
   (spec: Spec): Check =>
@@ -106,14 +96,13 @@ const RETRY: Spec = {
   backoff: oneOf("exponential", "linear", "constant"),
   baseDelay: ms(true),
   maxDelay: ms(true),
-  jitter: (where, key, v) => typeof v === "boolean" || fail(where, `${key} must be a boolean`),
+  jitter: check((v) => typeof v === "boolean", "a boolean"),
 };
 const STEP: Spec = { retry: obj(RETRY), timeout: ms(false), compensate: str() };
-const targets: Check = (where, key, v) => {
-  if (!Array.isArray(v) || v.some((t) => typeof t !== "string" || t === "")) {
-    fail(where, `${key} must be an array of node names`);
-  }
-};
+const targets = check(
+  (v) => Array.isArray(v) && v.every((t) => typeof t === "string" && t !== ""),
+  "an array of node names",
+);
 const onError = oneOf("fail_fast", "complete_all");
 const SPECS = {
   step: STEP,
@@ -126,10 +115,10 @@ const SPECS = {
     timeout: ms(false),
     queue: str(),
     priority: int(-Infinity),
-    input: (where: string, key: string, v: unknown) =>
-      typeof (v as { "~standard"?: { validate?: unknown } })["~standard"]?.validate ===
-        "function" ||
-      fail(where, `${key} must be a Standard Schema validator (zod, valibot, arktype...)`),
+    input: check(
+      (v) => typeof v?.["~standard"]?.validate === "function",
+      "a Standard Schema validator (zod, valibot, arktype...)",
+    ),
     schedule: obj({
       cron: str(),
       timezone: str(),
@@ -197,13 +186,17 @@ export function checkNode(workflow: string, node: Node): void {
         const childProblem = isObject(child) ? nameProblem(child.name) : "child must be an object";
         if (childProblem) fail(where, `invalid child step name: ${childProblem}`);
         const childWhere = `${where}, step ${show(child.name)}`;
-        if (child.kind !== "step") fail(childWhere, `kind must be "step" (got ${show(child.kind)})`);
+        if (child.kind !== "step")
+          fail(childWhere, `kind must be "step" (got ${show(child.kind)})`);
         fn(childWhere, "fn", child.fn);
         checkOptions(childWhere, child.options, SPECS.child);
         const key = child.options?.returns ?? child.name;
         const other = keys.get(key);
         if (other !== undefined && other !== child.name) {
-          fail(where, `steps ${show(other)} and ${show(child.name)} both return under key ${show(key)}`);
+          fail(
+            where,
+            `steps ${show(other)} and ${show(child.name)} both return under key ${show(key)}`,
+          );
         }
         keys.set(key, child.name);
       }
@@ -264,7 +257,8 @@ export function checkUniqueNames(
   walk(nodes, (node) => {
     add(node.name, label(node));
     if (node.kind !== "parallel") return;
-    for (const c of node.children) add(c.name, `step ${show(c.name)} of parallel ${show(node.name)}`);
+    for (const c of node.children)
+      add(c.name, `step ${show(c.name)} of parallel ${show(node.name)}`);
   });
   for (const name of compensations) add(name, `compensation ${show(name)}`);
 }
@@ -295,8 +289,12 @@ export function checkReferences(
     for (const target of node.options.targets ?? []) {
       const at = siblings.findIndex((s) => s.name === target);
       if (at > i) continue;
-      const why = at === i ? "itself" : at >= 0 ? "an earlier sibling" : "not a node at the same level";
-      fail(`${base}, ${label(node)}`, `target ${show(target)} is ${why}; targets must be later siblings`);
+      const why =
+        at === i ? "itself" : at >= 0 ? "an earlier sibling" : "not a node at the same level";
+      fail(
+        `${base}, ${label(node)}`,
+        `target ${show(target)} is ${why}; targets must be later siblings`,
+      );
     }
   });
 }

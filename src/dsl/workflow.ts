@@ -58,7 +58,7 @@ abstract class ChainImpl {
     readonly nodes: readonly Node[],
   ) {}
 
-  /** A new builder of the same kind with `node` appended (after validating it). */
+  /** A new builder of the same kind holding `nodes` (already validated). */
   protected abstract derive(nodes: readonly Node[]): ChainImpl;
 
   protected where(kind: string, name: unknown): string {
@@ -281,8 +281,8 @@ export function workflow<Input = unknown>(
 ): Workflow<Input, Input> {
   checkWorkflowName(name);
   checkWorkflowOptions(name, options);
-  const opts: Options = { ...(options ?? {}) };
-  if (opts.schedule) opts.schedule = Object.freeze({ ...(opts.schedule as object) });
+  const opts = { ...copyOptions(`Workflow ${JSON.stringify(name)}`, options) };
+  if (opts.schedule) opts.schedule = Object.freeze({ ...opts.schedule });
   return new WorkflowImpl(name, Object.freeze(opts), [], []) as unknown as Workflow<Input, Input>;
 }
 

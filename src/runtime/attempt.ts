@@ -66,7 +66,10 @@ export async function runAttempt(spec: AttemptSpec): Promise<AttemptResult> {
   const timers: NodeJS.Timeout[] = [];
   let settle: (r: AttemptResult) => void = () => undefined;
   const stopped = new Promise<AttemptResult>((resolve) => (settle = resolve));
-  const fail = (err: unknown, extra: Partial<{ workflowTimeout: boolean; aborted: AbortReason }>) => {
+  const fail = (
+    err: unknown,
+    extra: Partial<{ workflowTimeout: boolean; aborted: AbortReason }>,
+  ) => {
     controller.abort(err);
     settle({
       ok: false,
@@ -80,7 +83,10 @@ export async function runAttempt(spec: AttemptSpec): Promise<AttemptResult> {
   };
   if (spec.timeout !== undefined)
     timers.push(
-      setTimeout(() => fail(new StepTimeoutError(spec.stepName, spec.timeout ?? 0), {}), spec.timeout),
+      setTimeout(
+        () => fail(new StepTimeoutError(spec.stepName, spec.timeout ?? 0), {}),
+        spec.timeout,
+      ),
     );
   if (spec.deadline !== null)
     timers.push(
@@ -111,7 +117,10 @@ export async function runAttempt(spec: AttemptSpec): Promise<AttemptResult> {
   const run = withLogSink(sink, async (): Promise<AttemptResult> => {
     try {
       const value = await spec.fn(spec.data, ctx);
-      const encoded = encodeJson(value === undefined ? spec.data : value, `output of step "${spec.stepName}"`);
+      const encoded = encodeJson(
+        value === undefined ? spec.data : value,
+        `output of step "${spec.stepName}"`,
+      );
       return { ok: true, value, encoded, startedAt, completedAt: spec.now(), logs: sink.toJson() };
     } catch (err) {
       return {

@@ -52,7 +52,11 @@ export class LogSink {
     if (this.entries.length === 0 && this.dropped === 0) return null;
     const list: unknown[] = this.entries.map((e) => ({ ...e, data: jsonSafe(e.data) }));
     if (this.dropped > 0)
-      list.push({ at: new Date(this.now()), level: "warn", message: `${this.dropped} log entries dropped` });
+      list.push({
+        at: new Date(this.now()),
+        level: "warn",
+        message: `${this.dropped} log entries dropped`,
+      });
     return JSON.stringify(list);
   }
 }
@@ -73,7 +77,7 @@ function jsonSafe(value: unknown): unknown {
       }),
     );
   } catch {
-    return String(value);
+    return Object.prototype.toString.call(value);
   }
 }
 

@@ -17,7 +17,12 @@ import { advance, nodeAt, workflowDeadline } from "../engine/plan.js";
 import { decideFailure, resolveRetry } from "../engine/retry.js";
 import { atNode, readState, type ExecState } from "../engine/state.js";
 import { Notice } from "../store/store-base.js";
-import type { ClaimedRow, ExecutionWrite, StepWrite, WorkerQueries } from "../store/worker-queries.js";
+import type {
+  ClaimedRow,
+  ExecutionWrite,
+  StepWrite,
+  WorkerQueries,
+} from "../store/worker-queries.js";
 import { runAttempt, type AbortReason, type AttemptResult } from "./attempt.js";
 import type { LifecycleEmitter, LifecycleEventName } from "./events.js";
 import type { CaptureLogsOptions } from "./logs.js";
@@ -79,7 +84,10 @@ export class ExecutionRun {
     return this.deps.clock.now();
   }
 
-  private emit(type: LifecycleEventName, extra: Partial<Parameters<LifecycleEmitter["emit"]>[0]> = {}) {
+  private emit(
+    type: LifecycleEventName,
+    extra: Partial<Parameters<LifecycleEmitter["emit"]>[0]> = {},
+  ) {
     if (!this.deps.events.has(type)) return;
     this.deps.events.emit({
       type,
@@ -137,7 +145,9 @@ export class ExecutionRun {
     );
     if (!ok) return this.lost(step);
     if (status === "completed")
-      this.emit("workflow.completed", { output: fields.output === undefined ? undefined : this.data });
+      this.emit("workflow.completed", {
+        output: fields.output === undefined ? undefined : this.data,
+      });
     else this.emit("workflow.failed", { error: fields.error ?? null });
     return "finished";
   }
@@ -188,7 +198,8 @@ export class ExecutionRun {
       const out = await this.recover(first);
       if (out) return out;
     }
-    const fresh = this.row.prev_owner === null && this.state.attempt === 0 && this.state.cursor[0] === 0;
+    const fresh =
+      this.row.prev_owner === null && this.state.attempt === 0 && this.state.cursor[0] === 0;
     this.emit(fresh ? "workflow.started" : "workflow.resumed");
     const deadline = workflowDeadline(this.def, this.startedAt);
     for (;;) {
@@ -204,7 +215,9 @@ export class ExecutionRun {
         return this.finish("failed", { error: toErrorInfo(err, node.name) });
       }
       if (node.kind !== "step" && node.kind !== "decision") {
-        const err = new InvalidStateError(`Node kind "${node.kind}" is not supported by this version`);
+        const err = new InvalidStateError(
+          `Node kind "${node.kind}" is not supported by this version`,
+        );
         return this.finish("failed", { error: toErrorInfo(err, node.name) });
       }
       const outcome = await this.runStep(node, deadline);
@@ -246,11 +259,13 @@ export class ExecutionRun {
       if (next.kind === "done") {
         this.state = { ...this.state, attempt };
         this.data = next.output;
-        const output = next.output === r.value || r.value === undefined ? r.encoded : encodeJson(next.output);
+        const output =
+          next.output === r.value || r.value === undefined ? r.encoded : encodeJson(next.output);
         this.emit("step.completed", { step: node.name, attempt });
         return this.finish("completed", { output }, record);
       }
-      const context = next.data === r.value || r.value === undefined ? r.encoded : encodeJson(next.data);
+      const context =
+        next.data === r.value || r.value === undefined ? r.encoded : encodeJson(next.data);
       this.state = atNode(next.cursor);
       const ok = await this.write(
         { context, currentStep: nodeAt(this.def, next.cursor)?.name ?? null },
@@ -265,7 +280,12 @@ export class ExecutionRun {
     const failures = this.state.failures + 1;
     this.state = { ...this.state, attempt, failures };
     if (r.workflowTimeout) return this.finish("failed", { error: r.error }, record);
-    const decision = decideFailure(resolveRetry(node.options.retry), failures, r.retryable, this.deps.random);
+    const decision = decideFailure(
+      resolveRetry(node.options.retry),
+      failures,
+      r.retryable,
+      this.deps.random,
+    );
     if (decision.kind === "fail") return this.finish("failed", { error: r.error }, record);
     const at = this.now() + decision.delay;
     // Durable backoff: give the slot and the lease up, and come back when it is due.
@@ -282,6 +302,8 @@ export class ExecutionRun {
       const ok = await this.write({ runAt: new Date(this.now()), release: true });
       return ok ? "released" : "lost";
     }
-    return this.lost(r.ok || r.aborted !== "cancelled" ? undefined : this.stepRecord(node, attempt, r));
+    return this.lost(
+      r.ok || r.aborted !== "cancelled" ? undefined : this.stepRecord(node, attempt, r),
+    );
   }
 }

@@ -88,7 +88,9 @@ class QueueLoop {
     this.claiming = true;
     setImmediate(() => {
       this.pass()
-        .catch((err) => this.worker.options.logger.error(`claim on queue ${this.name} failed`, { err }))
+        .catch((err) =>
+          this.worker.options.logger.error(`claim on queue ${this.name} failed`, { err }),
+        )
         .finally(() => {
           this.claiming = false;
           if (this.again) {
@@ -119,7 +121,9 @@ class QueueLoop {
         const run = new ExecutionRun(row, def, this.worker.runnerDeps(this));
         const done = run
           .run()
-          .catch((err) => this.worker.options.logger.error(`execution ${row.id} crashed the runner`, { err }))
+          .catch((err) =>
+            this.worker.options.logger.error(`execution ${row.id} crashed the runner`, { err }),
+          )
           .then(() => {
             this.running.delete(row.id);
             this.wake();
@@ -138,7 +142,8 @@ export class Worker {
   private closing = false;
 
   constructor(readonly options: WorkerOptions) {
-    for (const [name, q] of Object.entries(options.queues)) this.loops.set(name, new QueueLoop(name, q, this));
+    for (const [name, q] of Object.entries(options.queues))
+      this.loops.set(name, new QueueLoop(name, q, this));
   }
 
   /** @internal */
@@ -199,7 +204,8 @@ export class Worker {
       held,
       new Date(now + this.options.staleLockTimeout),
     );
-    for (const run of runs) if (!kept.has(run.id)) run.abort(run.stop.signal.aborted ? "cancelled" : "lease_lost");
+    for (const run of runs)
+      if (!kept.has(run.id)) run.abort(run.stop.signal.aborted ? "cancelled" : "lease_lost");
   }
 
   /**

@@ -37,8 +37,7 @@ export interface ExecutionFilter {
 
 /** Outcome of a state-changing call on one execution. */
 export type ChangeOutcome =
-  | { ok: true; row: ExecutionRow }
-  | { ok: false; current: { status: ExecutionStatus } | null };
+  { ok: true; row: ExecutionRow } | { ok: false; current: { status: ExecutionStatus } | null };
 
 const ACTIVE = ["pending", "running", "waiting"];
 
@@ -190,7 +189,7 @@ export class ExecutionQueries extends StoreBase {
       `WITH u AS (
          UPDATE ${this.t("executions")} SET status = 'pending', error = NULL, completed_at = NULL,
            output = NULL, updated_at = $2, run_at = $2, lease_owner = NULL,
-           state = state || '{"attempt":0,"failures":0,"recoveries":0}'::jsonb
+           state = state || '{"failures":0,"recoveries":0}'::jsonb
          WHERE id = $1 AND status = 'failed'
          RETURNING ${EXECUTION_COLUMNS})
        SELECT u.*, pg_notify($3, 'w:' || u.queue) AS n FROM u`,

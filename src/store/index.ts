@@ -5,7 +5,13 @@
 export type { Driver, Queryable } from "./driver.js";
 export { openDriver, checkDatabase, DEFAULT_DATA_DIR, type DatabaseOption } from "./open.js";
 export { checkPrefix } from "./identifiers.js";
-export { migrateUp, migrateDown, migrationStatus, loadMigrations, type MigrationStatus } from "./migrate.js";
+export {
+  migrateUp,
+  migrateDown,
+  migrationStatus,
+  loadMigrations,
+  type MigrationStatus,
+} from "./migrate.js";
 export { ExecutionQueries, type ExecutionFilter, type NewExecution } from "./execution-queries.js";
 export { WorkerQueries, type ClaimedRow } from "./worker-queries.js";
 export { Notice } from "./store-base.js";

@@ -20,7 +20,11 @@ export const DEFAULT_DATA_DIR = "./.durable";
 export function checkDatabase(database: unknown): string | null {
   if (database === undefined || database === null) return null;
   if (typeof database === "string") {
-    if (/^postgres(ql)?:\/\//.test(database) || database.startsWith("file:") || database.startsWith("pglite:"))
+    if (
+      /^postgres(ql)?:\/\//.test(database) ||
+      database.startsWith("file:") ||
+      database.startsWith("pglite:")
+    )
       return null;
     return `database must be a postgres:// connection string, "pglite:<dir>", a pg.Pool or a PGlite instance; got the string ${JSON.stringify(database.slice(0, 60))}`;
   }
@@ -37,7 +41,8 @@ export async function openDriver(
   if (problem) throw new ConfigError(problem);
   if (database === undefined || database === null) return PGliteDriver.open(DEFAULT_DATA_DIR);
   if (typeof database === "string") {
-    if (database.startsWith("pglite:")) return PGliteDriver.open(database.slice(7) || DEFAULT_DATA_DIR);
+    if (database.startsWith("pglite:"))
+      return PGliteDriver.open(database.slice(7) || DEFAULT_DATA_DIR);
     if (database.startsWith("file:")) return PGliteDriver.open(database.slice(5));
     return new PgDriver({ database, ...options });
   }

@@ -43,8 +43,7 @@ export class PgDriver extends PgQueryable implements Driver {
     this.pool = pool;
     this.ownsPool = ownsPool;
     this.logger = options.logger;
-    this.config =
-      typeof options.database === "string" ? options.database : (pool.options as pg.PoolConfig);
+    this.config = typeof options.database === "string" ? options.database : pool.options;
     // An idle pooled client that errors (server restart) must not crash the process.
     if (ownsPool) pool.on("error", (err) => this.logger?.warn("idle client error", { err }));
   }
@@ -64,7 +63,10 @@ export class PgDriver extends PgQueryable implements Driver {
     }
   }
 
-  async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
+  async listen(
+    channel: string,
+    onPayload: (payload: string) => void,
+  ): Promise<() => Promise<void>> {
     // LISTEN needs a connection of its own that stays open (not a pooled one).
     const client =
       typeof this.config === "string"

@@ -43,7 +43,10 @@ export class PGliteDriver extends PGliteQueryable implements Driver {
     return this.pglite.transaction((tx) => fn(new PGliteQueryable(tx)));
   }
 
-  async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
+  async listen(
+    channel: string,
+    onPayload: (payload: string) => void,
+  ): Promise<() => Promise<void>> {
     const unlisten = await this.pglite.listen(channel, onPayload);
     return async () => {
       await unlisten();

@@ -12,6 +12,10 @@ import {
 
 type Order = { id: string; items: { sku: string; price: number }[] };
 
+/** Type assertions on the output / input type of a workflow value. */
+const outputOf = <W extends AnyWorkflow>(_wf: W) => expectTypeOf<OutputOf<W>>();
+const inputOf = <W extends AnyWorkflow>(_wf: W) => expectTypeOf<InputOf<W>>();
+
 describe("context flow types", () => {
   it("types each step's data by the previous return", () => {
     const wf = workflow<Order>("order")
@@ -28,8 +32,8 @@ describe("context flow types", () => {
     expectTypeOf(wf).toEqualTypeOf<
       Workflow<Order, { receipt: string; orderId: string; total: number }>
     >();
-    expectTypeOf<InputOf<typeof wf>>().toEqualTypeOf<Order>();
-    expectTypeOf<OutputOf<typeof wf>>().toEqualTypeOf<{
+    inputOf(wf).toEqualTypeOf<Order>();
+    outputOf(wf).toEqualTypeOf<{
       receipt: string;
       orderId: string;
       total: number;
@@ -45,7 +49,7 @@ describe("context flow types", () => {
       .step("check", (d) => {
         expectTypeOf(d).toEqualTypeOf<{ b: string } | { a: number }>();
       });
-    expectTypeOf<OutputOf<typeof wf>>().toEqualTypeOf<{ b: string } | { a: number }>();
+    outputOf(wf).toEqualTypeOf<{ b: string } | { a: number }>();
   });
 
   it("types a decision's next data as the fall-through value or the goto data", () => {
@@ -57,7 +61,7 @@ describe("context flow types", () => {
         expectTypeOf(d).toEqualTypeOf<{ manual: boolean } | { amount: number }>();
         return "done" as const;
       });
-    expectTypeOf<OutputOf<typeof wf>>().toEqualTypeOf<"done">();
+    outputOf(wf).toEqualTypeOf<"done">();
   });
 
   it("types a branch as the union of its cases, plus Ctx without a default", () => {
@@ -70,14 +74,12 @@ describe("context flow types", () => {
         }),
       _: (b) => b.step("other", () => ({ other: true })),
     });
-    expectTypeOf<OutputOf<typeof withDefault>>().toEqualTypeOf<
-      { a: number } | { other: boolean }
-    >();
+    outputOf(withDefault).toEqualTypeOf<{ a: number } | { other: boolean }>();
 
     const noDefault = base.branch("route", (d) => d.kind, {
       a: (b) => b.step("a1", () => 1).step("a2", (n) => String(n)),
     });
-    expectTypeOf<OutputOf<typeof noDefault>>().toEqualTypeOf<string | { kind: string }>();
+    outputOf(noDefault).toEqualTypeOf<string | { kind: string }>();
   });
 
   it("types parallel results per child key", () => {
@@ -92,9 +94,8 @@ describe("context flow types", () => {
           .step("orders", { returns: "recent", retry: { maxAttempts: 5 } }, async () => [1, 2]),
       { onError: "complete_all" },
     );
-    type Out = OutputOf<typeof wf>;
-    expectTypeOf<Out["userId"]>().toEqualTypeOf<string>();
-    expectTypeOf<Out["__results__"]>().toEqualTypeOf<{
+    outputOf(wf).toHaveProperty("userId").toEqualTypeOf<string>();
+    outputOf(wf).toHaveProperty("__results__").toEqualTypeOf<{
       user: ItemResult<{ name: string }>;
       recent: ItemResult<number[]>;
     }>();
@@ -112,7 +113,7 @@ describe("context flow types", () => {
       .step("next", (d) => {
         expectTypeOf(d).toEqualTypeOf<{ count: number }>();
       });
-    expectTypeOf<OutputOf<typeof wf>>().toEqualTypeOf<{ count: number }>();
+    outputOf(wf).toEqualTypeOf<{ count: number }>();
   });
 
   it("types forEach items, results and into", () => {
@@ -126,9 +127,7 @@ describe("context flow types", () => {
       },
       { concurrency: 10 },
     );
-    expectTypeOf<OutputOf<typeof wf>>().toEqualTypeOf<
-      { recipients: string[] } & { __results__: ItemResult<number>[] }
-    >();
+    outputOf(wf).toEqualTypeOf<{ recipients: string[] } & { __results__: ItemResult<number>[] }>();
 
     const summed = workflow<{ n: number[] }>("w").forEach(
       "double",
@@ -141,7 +140,7 @@ describe("context flow types", () => {
         },
       },
     );
-    expectTypeOf<OutputOf<typeof summed>>().toEqualTypeOf<{ sum: number; n: number[] }>();
+    outputOf(summed).toEqualTypeOf<{ sum: number; n: number[] }>();
   });
 
   it("types a loop body from and to Ctx", () => {
@@ -154,9 +153,7 @@ describe("context flow types", () => {
           .step("check", async (d) => ({ ...d, state: "done", checks: 1 }))
           .step("pause", async () => {}),
     );
-    expectTypeOf<OutputOf<typeof wf>>().toEqualTypeOf<
-      Job | { state: string; checks: number; jobId: string }
-    >();
+    outputOf(wf).toEqualTypeOf<Job | { state: string; checks: number; jobId: string }>();
   });
 
   it("rejects a loop body that does not end Ctx-compatible", () => {
@@ -175,12 +172,12 @@ describe("context flow types", () => {
         expectTypeOf(ctx.input).toEqualTypeOf<{ a: number }>();
         return data.id;
       });
-    expectTypeOf<OutputOf<typeof wf>>().toEqualTypeOf<{ id: string; a: number }>();
+    outputOf(wf).toEqualTypeOf<{ id: string; a: number }>();
   });
 
   it("infers the input type from a Standard Schema", async () => {
     const { z } = await import("zod");
     const wf = workflow("w", { input: z.object({ id: z.string() }) });
-    expectTypeOf<InputOf<typeof wf>>().toEqualTypeOf<{ id: string }>();
+    inputOf(wf).toEqualTypeOf<{ id: string }>();
   });
 });

@@ -7,7 +7,7 @@ import {
   type WorkflowDefinition,
 } from "../../src/dsl/index.js";
 
-const noop = (d: unknown) => d;
+const noop = (d: any): any => d;
 
 /** Asserts that `fn` throws a DefinitionError whose message matches every pattern. */
 function expectDefinitionError(fn: () => unknown, ...patterns: (string | RegExp)[]): void {
@@ -130,7 +130,11 @@ describe("uniqueness", () => {
   it("shares the name space with compensations, in either order", () => {
     dup(() => workflow("w").step("x", noop).compensate("x", noop), `step "x"`, `compensation "x"`);
     dup(() => workflow("w").compensate("x", noop).step("x", noop), `step "x"`, `compensation "x"`);
-    dup(() => workflow("w").compensate("x", noop).compensate("x", noop), `compensation "x"`);
+    dup(
+      () => workflow("w").compensate("x", noop).compensate("x", noop),
+      `compensation "x"`,
+      `and compensation "x"`,
+    );
   });
 });
 
@@ -301,8 +305,7 @@ describe("option values", () => {
   });
 
   it("rejects bad parallel, forEach and loop options", () => {
-    const p = (o: object) => () =>
-      workflow("w").parallel("p", (b) => b.step("c", noop), o as never);
+    const p = (o: object) => () => workflow("w").parallel("p", (b) => b.step("c", noop), o);
     expectDefinitionError(
       p({ maxConcurrency: 0 }),
       `parallel "p"`,

@@ -11,7 +11,7 @@ import {
   type ParallelNode,
 } from "../../src/dsl/index.js";
 
-const noop = (d: unknown) => d;
+const noop = (d: any): any => d;
 
 describe("workflow builder", () => {
   it("exposes name, options and an empty definition", () => {

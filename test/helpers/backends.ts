@@ -42,10 +42,20 @@ export function uniquePrefix(label = "t"): string {
   return `${label}_${process.pid}_${Math.random().toString(36).slice(2, 10)}`.toLowerCase();
 }
 
+/** Runs one SQL statement on a backend's shared database and returns its rows. */
+export async function sql<Row = Record<string, unknown>>(
+  backend: Backend,
+  text: string,
+  params: unknown[] = [],
+): Promise<Row[]> {
+  const db = await backend.database();
+  const res = db instanceof pg.Pool ? await db.query(text, params) : await db.query(text, params);
+  return res.rows as Row[];
+}
+
 /** Drops a test schema. */
 export async function dropSchema(backend: Backend, prefix: string): Promise<void> {
-  const db = await backend.database();
-  await db.query(`DROP SCHEMA IF EXISTS "${prefix}" CASCADE`);
+  await sql(backend, `DROP SCHEMA IF EXISTS "${prefix}" CASCADE`);
 }
 
 /**
