@@ -63,25 +63,66 @@ export class PgDriver extends PgQueryable implements Driver {
     }
   }
 
+  /**
+   * LISTENs on a connection of its own (not a pooled one). When that connection drops
+   * (server restart, network), it reconnects with backoff until unsubscribed; polling
+   * covers the gap. Resolves once the first LISTEN is in place.
+   */
   async listen(
     channel: string,
     onPayload: (payload: string) => void,
   ): Promise<() => Promise<void>> {
-    // LISTEN needs a connection of its own that stays open (not a pooled one).
-    const client =
-      typeof this.config === "string"
-        ? new pg.Client({ connectionString: this.config })
-        : new pg.Client(this.config);
-    client.on("notification", (msg) => {
-      if (msg.channel === channel) onPayload(msg.payload ?? "");
-    });
-    client.on("error", (err) => this.logger?.warn("listen connection error", { err }));
-    await client.connect();
-    await client.query(`LISTEN "${channel.replace(/"/g, '""')}"`);
-    this.listeners.add(client);
+    let stopped = false;
+    let current: pg.Client | null = null;
+    const connect = async (): Promise<void> => {
+      const client =
+        typeof this.config === "string"
+          ? new pg.Client({ connectionString: this.config })
+          : new pg.Client(this.config);
+      client.on("notification", (msg) => {
+        if (msg.channel === channel) onPayload(msg.payload ?? "");
+      });
+      const lost = (err?: unknown) => {
+        if (stopped || current !== client) return;
+        this.logger?.warn("LISTEN connection lost; reconnecting", { err });
+        current = null;
+        this.listeners.delete(client);
+        client.end().catch(() => undefined);
+        void reconnect();
+      };
+      client.on("error", lost);
+      client.on("end", () => lost());
+      try {
+        await client.connect();
+        await client.query(`LISTEN "${channel.replace(/"/g, '""')}"`);
+      } catch (err) {
+        await client.end().catch(() => undefined);
+        throw err;
+      }
+      if (stopped) return void (await client.end().catch(() => undefined));
+      current = client;
+      this.listeners.add(client);
+    };
+    const reconnect = async (): Promise<void> => {
+      for (let delay = 250; !stopped; delay = Math.min(delay * 2, 10_000)) {
+        await new Promise((r) => setTimeout(r, delay).unref());
+        if (stopped) return;
+        try {
+          return await connect();
+        } catch {
+          // keep trying; polling covers the gap
+        }
+      }
+    };
+    await connect();
     return async () => {
-      this.listeners.delete(client);
-      await client.end().catch(() => undefined);
+      stopped = true;
+      const client = current;
+      current = null;
+      if (client) {
+        this.listeners.delete(client);
+        await client.end().catch(() => undefined);
+      }
     };
   }
 
