@@ -4,6 +4,8 @@
 -- migrate:up
 CREATE TABLE executions (
   id                   text PRIMARY KEY,
+  -- Insertion order: breaks ties between executions created in the same millisecond.
+  seq                  bigint GENERATED ALWAYS AS IDENTITY,
   workflow             text NOT NULL,
   status               text NOT NULL,
   queue                text NOT NULL,
@@ -39,12 +41,12 @@ CREATE TABLE executions (
   compensated_at       timestamptz
 ) WITH (fillfactor = 80);
 
-CREATE INDEX executions_claim_idx ON executions (queue, priority DESC, run_at)
+CREATE INDEX executions_claim_idx ON executions (queue, priority DESC, run_at, seq)
   WHERE run_at IS NOT NULL;
-CREATE INDEX executions_created_idx ON executions (created_at DESC);
-CREATE INDEX executions_workflow_idx ON executions (workflow, created_at DESC);
-CREATE INDEX executions_status_idx ON executions (status, created_at DESC);
-CREATE INDEX executions_parent_idx ON executions (parent_id, created_at)
+CREATE INDEX executions_created_idx ON executions (created_at DESC, seq DESC);
+CREATE INDEX executions_workflow_idx ON executions (workflow, created_at DESC, seq DESC);
+CREATE INDEX executions_status_idx ON executions (status, created_at DESC, seq DESC);
+CREATE INDEX executions_parent_idx ON executions (parent_id, created_at, seq)
   WHERE parent_id IS NOT NULL;
 CREATE INDEX executions_completed_idx ON executions (completed_at)
   WHERE completed_at IS NOT NULL;

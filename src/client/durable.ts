@@ -124,7 +124,7 @@ export class Durable {
       : null;
   }
 
-  /** @internal Subscribes to notifications and starts the worker. */
+  /** Subscribes to notifications and starts the worker. Called by {@link createDurable}. @internal */
   async open(): Promise<void> {
     this.unlisten = await this.driver.listen(this.executions.channel, (p) => this.onNotice(p));
     if (this.worker) {

@@ -38,6 +38,7 @@ export class DefinitionError extends DurableError {
 
 /** Engine options are invalid; `problems` lists every problem found. */
 export class ConfigError extends DurableError {
+  /** Every problem found, one sentence each. */
   readonly problems: string[];
   constructor(problems: string[] | string) {
     const list = Array.isArray(problems) ? problems : [problems];
@@ -54,6 +55,7 @@ export interface ValidationIssue {
 
 /** Input or arguments failed validation. `issues` lists what is wrong. */
 export class ValidationError extends DurableError {
+  /** What is wrong, with the path of each offending value where known. */
   readonly issues: ValidationIssue[];
   constructor(message: string, issues: ValidationIssue[] = []) {
     super("VALIDATION_ERROR", message);
@@ -77,6 +79,7 @@ export class InvalidStateError extends DurableError {
 
 /** A value cannot be stored: a function, symbol or cyclic value. `path` names where. */
 export class SerializationError extends DurableError {
+  /** Where in the value the problem is, e.g. `$.items[2].callback`. */
   readonly path: string;
   constructor(message: string, path = "") {
     super("SERIALIZATION_ERROR", message);
@@ -142,8 +145,11 @@ export class RecoveryLimitError extends DurableError {
 
 /** A child workflow awaited with `callWorkflow` did not complete. */
 export class ChildWorkflowError extends DurableError {
+  /** Id of the child execution. */
   readonly childId: string;
+  /** Terminal status the child ended in. */
   readonly childStatus: string;
+  /** The child's error, if it recorded one. */
   readonly childError: ErrorInfo | null;
   constructor(childId: string, childStatus: string, childError: ErrorInfo | null) {
     super(
@@ -158,8 +164,11 @@ export class ChildWorkflowError extends DurableError {
 
 /** `result()` of an execution that failed (or compensated). */
 export class WorkflowFailedError extends DurableError {
+  /** Id of the execution. */
   readonly executionId: string;
+  /** Terminal status: `failed`, `compensated` or `compensation_failed`. */
   readonly status: string;
+  /** The execution's error. */
   readonly error: ErrorInfo | null;
   constructor(executionId: string, status: string, error: ErrorInfo | null) {
     super(
@@ -174,7 +183,9 @@ export class WorkflowFailedError extends DurableError {
 
 /** `result()` of a cancelled execution. */
 export class CancelledError extends DurableError {
+  /** Id of the execution. */
   readonly executionId: string;
+  /** The reason given to `cancel` (`parent_cancelled` for a cascade). */
   readonly reason: string;
   constructor(executionId: string, reason: string) {
     super("CANCELLED", `Execution ${executionId} was cancelled: ${reason}`);

@@ -141,7 +141,7 @@ export class ExecutionQueries extends StoreBase {
     params.push(limit, offset);
     const { rows } = await this.driver.query<ExecutionRow>(
       `SELECT ${EXECUTION_COLUMNS} FROM ${this.t("executions")} ${where}
-       ORDER BY created_at ${dir}, id ${dir} LIMIT $${params.length - 1} OFFSET $${params.length}`,
+       ORDER BY created_at ${dir}, seq ${dir} LIMIT $${params.length - 1} OFFSET $${params.length}`,
       params,
     );
     return rows.map(toExecution);

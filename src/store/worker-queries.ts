@@ -120,7 +120,7 @@ export class WorkerQueries extends StoreBase {
       `WITH c AS (
          SELECT id, lease_owner, updated_at FROM ${this.t("executions")}
          WHERE queue = $1 AND run_at <= $2 AND workflow = ANY($6::text[])
-         ORDER BY priority DESC, run_at
+         ORDER BY priority DESC, run_at, seq
          LIMIT $3 FOR UPDATE SKIP LOCKED)
        UPDATE ${this.t("executions")} e SET
          status = CASE WHEN e.status IN ('pending', 'waiting') THEN 'running' ELSE e.status END,
