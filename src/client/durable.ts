@@ -282,16 +282,13 @@ export class Durable {
   ): Promise<void> {
     this.assertOpen();
     const opts = typeof reason === "string" || reason === undefined ? { reason } : reason;
-    if (opts.compensate)
-      throw new ValidationError(
-        "cancel({ compensate: true }) is not supported yet: compensations arrive with control flow",
-      );
     const text = opts.reason ?? "cancelled";
     const out = await this.executions.cancel(
       String(id),
       { type: "cancelled", message: text },
       new Date(this.now()),
       this.origin,
+      opts.compensate === true,
     );
     if (!out.ok) {
       if (!out.current) throw new NotFoundError(`No execution with id "${id}"`);

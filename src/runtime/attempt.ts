@@ -37,6 +37,8 @@ export interface AttemptSpec {
   now: () => number;
   /** Fires when the run is stopped from outside (cancel, lost lease). */
   external: AbortSignal;
+  /** Extra fields on ctx (a forEach item's `index`). */
+  ctxExtra?: Record<string, unknown> | undefined;
 }
 
 /** Outcome of an attempt. */
@@ -99,13 +101,16 @@ export async function runAttempt(spec: AttemptSpec): Promise<AttemptResult> {
       ),
     );
   const onExternal = () => {
-    const reason = spec.external.reason as AbortReason;
+    const reason = (
+      typeof spec.external.reason === "string" ? spec.external.reason : "cancelled"
+    ) as AbortReason;
     fail(new Error(`step stopped: ${reason}`), { aborted: reason });
   };
   if (spec.external.aborted) onExternal();
   else spec.external.addEventListener("abort", onExternal, { once: true });
 
-  const ctx: StepContext = {
+  const ctx: StepContext & Record<string, unknown> = {
+    ...spec.ctxExtra,
     workflowId: spec.executionId,
     workflowName: spec.workflow,
     stepName: spec.stepName,

@@ -205,7 +205,7 @@ export class Worker {
       new Date(now + this.options.staleLockTimeout),
     );
     for (const run of runs)
-      if (!kept.has(run.id)) run.abort(run.stop.signal.aborted ? "cancelled" : "lease_lost");
+      if (!kept.has(run.id)) run.abort(run.stop.aborted ? run.stopReason() : "lease_lost");
   }
 
   /**

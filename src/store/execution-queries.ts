@@ -168,16 +168,24 @@ export class ExecutionQueries extends StoreBase {
    * Cancels an active execution: terminal at once, lease fenced off (token bumped) so a
    * late write of the step that was running is rejected, and its owner told by NOTIFY.
    */
-  async cancel(id: string, error: ErrorInfo, now: Date, origin: string): Promise<ChangeOutcome> {
+  async cancel(
+    id: string,
+    error: ErrorInfo,
+    now: Date,
+    origin: string,
+    compensate: boolean,
+  ): Promise<ChangeOutcome> {
     const { rows } = await this.driver.query<ExecutionRow>(
       `WITH u AS (
          UPDATE ${this.t("executions")} SET status = 'cancelled', error = $2::jsonb, completed_at = $3,
-           updated_at = $3, run_at = NULL, lease_owner = NULL, lease_token = lease_token + 1
+           updated_at = $3, lease_owner = NULL, lease_token = lease_token + 1,
+           run_at = CASE WHEN $8 THEN $3::timestamptz END,
+           state = CASE WHEN $8 THEN state || '{"compensate":true}'::jsonb ELSE state END
          WHERE id = $1 AND status = ANY($4::text[])
          RETURNING ${EXECUTION_COLUMNS})
        SELECT u.*, pg_notify($5, $6) AS n1, pg_notify($5, 'd:cancelled:' || $7 || ':' || u.workflow || ':' || u.id) AS n2
        FROM u`,
-      [id, JSON.stringify(error), now, ACTIVE, this.channel, Notice.cancel(id), origin],
+      [id, JSON.stringify(error), now, ACTIVE, this.channel, Notice.cancel(id), origin, compensate],
     );
     if (rows[0]) return { ok: true, row: rows[0] };
     return { ok: false, current: await this.current(id) };
@@ -189,7 +197,8 @@ export class ExecutionQueries extends StoreBase {
       `WITH u AS (
          UPDATE ${this.t("executions")} SET status = 'pending', error = NULL, completed_at = NULL,
            output = NULL, updated_at = $2, run_at = $2, lease_owner = NULL,
-           state = state || '{"failures":0,"recoveries":0}'::jsonb
+           state = state || jsonb_build_object('floor',
+             (SELECT coalesce(max(id), 0) FROM ${this.t("steps")} WHERE execution_id = $1))
          WHERE id = $1 AND status = 'failed'
          RETURNING ${EXECUTION_COLUMNS})
        SELECT u.*, pg_notify($3, 'w:' || u.queue) AS n FROM u`,

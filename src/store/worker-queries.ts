@@ -23,6 +23,23 @@ export interface ClaimedRow {
   prev_owner: string | null;
   /** Last checkpoint time before this claim. */
   prev_updated_at: Date;
+  /** True when the execution never ran before (no records to replay). */
+  fresh: boolean;
+  /** The recorded error (a compensating execution keeps its original error). */
+  error: unknown;
+}
+
+/** A step record as replay needs it. */
+export interface JournalRow {
+  id: number;
+  path: (string | number)[];
+  type: StepType;
+  status: StepStatus;
+  attempt: number;
+  input: unknown;
+  output: unknown;
+  error: unknown;
+  compensation_for: string | null;
 }
 
 /** A step record to insert. JSON values are JSON text from the serializer. */
@@ -118,7 +135,7 @@ export class WorkerQueries extends StoreBase {
   ): Promise<ClaimedRow[]> {
     const { rows } = await this.driver.query<ClaimedRow>(
       `WITH c AS (
-         SELECT id, lease_owner, updated_at FROM ${this.t("executions")}
+         SELECT id, lease_owner, updated_at, started_at FROM ${this.t("executions")}
          WHERE queue = $1 AND run_at <= $2 AND workflow = ANY($6::text[])
          ORDER BY priority DESC, run_at, seq
          LIMIT $3 FOR UPDATE SKIP LOCKED)
@@ -129,7 +146,7 @@ export class WorkerQueries extends StoreBase {
        FROM c WHERE e.id = c.id
        RETURNING e.id, e.workflow, e.status, e.queue, e.priority, e.input, e.context, e.state,
          e.current_step, e.lease_token, e.started_at, c.lease_owner AS prev_owner,
-         c.updated_at AS prev_updated_at`,
+         c.updated_at AS prev_updated_at, c.started_at IS NULL AS fresh, e.error`,
       [queue, now, limit, owner, leaseUntil, workflows],
     );
     return rows;
@@ -137,8 +154,9 @@ export class WorkerQueries extends StoreBase {
 
   /**
    * Writes a checkpoint in one round trip: the execution row (fenced by `token`), an
-   * optional step record and optional notifications. Returns false when the lease is
-   * no longer ours (cancelled, or taken over after expiry): nothing was written.
+   * optional step record and optional notifications. Resolves to the new record's id
+   * (0 without one), or null when the lease is no longer ours (cancelled, or taken
+   * over after expiry): then nothing was written.
    */
   async checkpoint(
     id: string,
@@ -146,7 +164,7 @@ export class WorkerQueries extends StoreBase {
     exec: ExecutionWrite,
     step?: StepWrite,
     notify?: string,
-  ): Promise<boolean> {
+  ): Promise<number | null> {
     const params: unknown[] = [id, token, exec.now, exec.state];
     const sets = ["updated_at = $3", "state = $4::jsonb"];
     for (const [key, column, cast] of EXEC_FIELDS) {
@@ -159,16 +177,29 @@ export class WorkerQueries extends StoreBase {
       WHERE id = $1 AND lease_token = $2 RETURNING id)`;
     if (step) {
       sql += `, s AS (INSERT INTO ${this.t("steps")} (${STEP_COLUMNS})
-        SELECT e.id, ${stepValues(step, params)} FROM e)`;
+        SELECT e.id, ${stepValues(step, params)} FROM e RETURNING id::float8 AS id)`;
     }
+    const stepId = step ? "(SELECT id FROM s)" : "0";
     if (notify !== undefined) {
       params.push(this.channel, notify);
-      sql += ` SELECT e.id, pg_notify($${params.length - 1}, $${params.length}) FROM e`;
+      sql += ` SELECT ${stepId} AS step_id, pg_notify($${params.length - 1}, $${params.length}) FROM e`;
     } else {
-      sql += " SELECT e.id FROM e";
+      sql += ` SELECT ${stepId} AS step_id FROM e`;
     }
-    const { rows } = await this.driver.query(sql, params);
-    return rows.length > 0;
+    const { rows } = await this.driver.query<{ step_id: number }>(sql, params);
+    return rows[0] ? Number(rows[0].step_id) : null;
+  }
+
+  /** Every step record of an execution, in execution order, for replay. */
+  async journal(id: string): Promise<JournalRow[]> {
+    const { rows } = await this.driver.query<JournalRow>(
+      `SELECT id::float8 AS id, path, type, status, attempt,
+         CASE WHEN type = 'forEach' AND status = 'running' THEN input END AS input,
+         output, error, compensation_for
+       FROM ${this.t("steps")} WHERE execution_id = $1 ORDER BY id`,
+      [id],
+    );
+    return rows;
   }
 
   /** Inserts a step record for an execution that was cancelled under a running step. */
