@@ -22,3 +22,11 @@ export type { LifecycleEvent, LifecycleEventName, LifecycleListener } from "./ru
 export type { CaptureLogsOptions } from "./runtime/logs.js";
 export type { QueueOptions } from "./runtime/worker.js";
 export type { ExecutionFilter, MigrationStatus } from "./store/index.js";
+export type {
+  GraphJson,
+  GraphNode,
+  GraphEdge,
+  GraphFormat,
+  GraphNodeKind,
+  GraphNodeState,
+} from "./engine/graph.js";

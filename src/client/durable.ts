@@ -19,11 +19,13 @@ import {
   TERMINAL_STATUSES,
   type Execution,
   type ExecutionStatus,
+  type StepExecution,
 } from "../core/types.js";
 import type { AnyWorkflow, InputOf, OutputOf } from "../dsl/builder-types.js";
 import type { WorkflowDefinition } from "../dsl/nodes.js";
 import { validateInput } from "../dsl/validate.js";
 import { isWorkflow } from "../dsl/workflow.js";
+import { renderGraph, type GraphFormat, type GraphJson } from "../engine/graph.js";
 import {
   LifecycleEmitter,
   type LifecycleEventName,
@@ -199,8 +201,6 @@ export class Durable {
       runAt,
       now: new Date(now),
     });
-    if (created && runAt.getTime() > now)
-      this.worker?.wakeAt(opts.queue ?? def.options.queue ?? "default", runAt.getTime());
     return id;
   }
 
@@ -339,6 +339,34 @@ export class Durable {
         `cleanup only deletes terminal executions; not terminal: ${bad.join(", ")}`,
       );
     return this.executions.cleanup(before, statuses, dryRun);
+  }
+
+  /**
+   * Draws a workflow as JSON, Mermaid or Graphviz DOT (spec 8); with `executionId`,
+   * every node carries that execution's state (status, attempts, duration).
+   */
+  async graph(
+    workflow: AnyWorkflow | string,
+    options: { format?: GraphFormat; executionId?: string } = {},
+  ): Promise<GraphJson | string> {
+    this.assertOpen();
+    const def = this.definitionOf(workflow);
+    const format = options.format ?? "json";
+    if (!["json", "mermaid", "dot"].includes(format))
+      throw new ValidationError(
+        `graph format must be "json", "mermaid" or "dot" (got ${JSON.stringify(format)})`,
+      );
+    let steps: StepExecution[] | undefined;
+    if (options.executionId !== undefined) {
+      const exec = await this.executions.get(String(options.executionId));
+      if (!exec) throw new NotFoundError(`No execution with id "${options.executionId}"`);
+      if (exec.workflow !== def.name)
+        throw new ValidationError(
+          `Execution ${exec.id} is of workflow "${exec.workflow}", not "${def.name}"`,
+        );
+      steps = await this.executions.steps(exec.id, false);
+    }
+    return renderGraph(def, format, steps);
   }
 
   /** Subscribes to a lifecycle event (or `"*"` for all). Returns the unsubscribe function. */

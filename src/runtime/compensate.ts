@@ -36,6 +36,7 @@ export async function runCompensations(
       backoff: "inline",
       progress: false,
       compensationFor: task.step,
+      noDeadline: true,
     });
     if (out.kind === "stopped" || out.kind === "blocked") return { stopped: out };
     const result: CompensationResult = {

@@ -9,7 +9,7 @@ import {
   toErrorInfo,
   type ErrorInfo,
 } from "../core/errors.js";
-import { encodeJson } from "../core/serialize.js";
+import { decode, encodeJson } from "../core/serialize.js";
 import type { NodePath, StepType } from "../core/types.js";
 import type { RetryPolicy, StepFn } from "../dsl/nodes.js";
 import { failed, ok, type Outcome } from "../engine/outcome.js";
@@ -38,8 +38,10 @@ export interface LeafSpec {
   /** Extra fields on ctx (forEach `index`). */
   ctxExtra?: Record<string, unknown>;
   compensationFor?: string;
-  /** Called with each attempt's abort controller signal (fail_fast aborts siblings). */
+  /** Aborts the attempt from inside the run (a fail_fast sibling failed). */
   abort?: AbortSignal;
+  /** Not bound by the workflow deadline (compensations run after a timeout). */
+  noDeadline?: boolean;
 }
 
 const LEASE_EXPIRED = {
@@ -107,7 +109,8 @@ export async function runLeaf(scope: RunScope, leaf: LeafSpec): Promise<Outcome>
       }
       continue;
     }
-    if (scope.deadline !== null && scope.clock.now() >= scope.deadline) {
+    const deadline = leaf.noDeadline ? null : scope.deadline;
+    if (deadline !== null && scope.clock.now() >= deadline) {
       return failed(
         toErrorInfo(
           new WorkflowTimeoutError(scope.def.name, scope.def.options.timeout ?? 0),
@@ -126,7 +129,7 @@ export async function runLeaf(scope: RunScope, leaf: LeafSpec): Promise<Outcome>
       attempt,
       workflowInput: scope.workflowInput,
       timeout: leaf.timeout,
-      deadline: scope.deadline,
+      deadline,
       workflowTimeout: scope.def.options.timeout,
       capture: scope.capture,
       now: () => scope.clock.now(),
@@ -164,7 +167,8 @@ export async function runLeaf(scope: RunScope, leaf: LeafSpec): Promise<Outcome>
       );
       if (!written) return { kind: "stopped", reason: scope.stopReason() };
       scope.emit("step.completed", { step: leaf.name, attempt });
-      return ok(r.value);
+      // Hand on exactly what a replay would: the value as stored, not the live object.
+      return ok(r.value === undefined ? undefined : decode(JSON.parse(r.encoded)));
     }
     const written = await scope.record({
       ...base,

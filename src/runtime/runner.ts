@@ -145,7 +145,8 @@ export class ExecutionRun implements RunScope {
       logs: spec.logs ?? null,
       compensationFor: spec.compensationFor ?? null,
     };
-    if (spec.status === "cancelled") {
+    if (spec.status === "cancelled" && this.stop.aborted) {
+      // The execution was cancelled: our lease is gone, so this record goes in unfenced.
       await this.deps.store.recordCancelledStep(this.executionId, step);
       return false;
     }
@@ -223,9 +224,11 @@ export class ExecutionRun implements RunScope {
       case "failed":
         return this.fail(out.error);
       case "blocked": {
-        const ok = await this.write({ runAt: new Date(out.until), release: true });
+        // A workflow deadline that falls inside the wait ends it early.
+        const until = Math.min(out.until, this.deadline ?? Infinity);
+        const ok = await this.write({ runAt: new Date(until), release: true });
         if (ok === null) return "lost";
-        this.deps.wakeAt(out.until);
+        this.deps.wakeAt(until);
         return "suspended";
       }
       case "stopped":
@@ -235,8 +238,13 @@ export class ExecutionRun implements RunScope {
 
   private async stopped(reason: StopReason): Promise<RunOutcome> {
     if (reason !== "closing") return "lost";
-    // A graceful close interrupts nothing: hand the execution back, due at once.
-    const ok = await this.write({ runAt: new Date(this.deps.clock.now()), release: true });
+    // A graceful close interrupts nothing: hand the execution back, due at once, and
+    // tell the other workers.
+    const ok = await this.write(
+      { runAt: new Date(this.deps.clock.now()), release: true },
+      undefined,
+      Notice.work(this.row.queue),
+    );
     return ok === null ? "lost" : "released";
   }
 

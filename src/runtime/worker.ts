@@ -177,8 +177,11 @@ export class Worker {
 
   /** Handles a notification payload from the prefix's channel. */
   onNotice(payload: string): void {
-    if (payload.startsWith("w:")) this.loops.get(payload.slice(2))?.wake();
-    else if (payload.startsWith("c:")) this.find(payload.slice(2))?.abort("cancelled");
+    if (payload.startsWith("w:")) {
+      const [queue = "", at] = payload.slice(2).split("@");
+      if (at === undefined) this.loops.get(queue)?.wake();
+      else this.loops.get(queue)?.wakeAt(Number(at));
+    } else if (payload.startsWith("c:")) this.find(payload.slice(2))?.abort("cancelled");
   }
 
   private find(id: string): ExecutionRun | undefined {

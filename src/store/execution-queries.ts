@@ -56,7 +56,8 @@ export class ExecutionQueries extends StoreBase {
          VALUES ($1, $2, 'pending', $3, $4, $5::jsonb, $5::jsonb, $6, $7, $8, $9, $9, $10, $11, $12, $13)
          ON CONFLICT DO NOTHING
          RETURNING id, queue, run_at)
-       SELECT id, CASE WHEN run_at <= $9 THEN pg_notify($14, $15) END AS n FROM ins`,
+       SELECT id, pg_notify($14, $15 || CASE WHEN run_at > $9
+         THEN '@' || (extract(epoch FROM run_at) * 1000)::bigint ELSE '' END) AS n FROM ins`,
       [
         e.id,
         e.workflow,

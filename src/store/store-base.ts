@@ -24,8 +24,8 @@ export class StoreBase {
 
 /** Notification payloads on a prefix's channel. */
 export const Notice = {
-  /** Work may be available on a queue. */
-  work: (queue: string) => `w:${queue}`,
+  /** Work may be available on a queue (at `at`, epoch ms, when given). */
+  work: (queue: string, at?: number) => (at === undefined ? `w:${queue}` : `w:${queue}@${at}`),
   /** An execution was cancelled: its owner should abort it. */
   cancel: (id: string) => `c:${id}`,
   /** An execution reached a terminal status; `origin` names the engine that ended it. */
