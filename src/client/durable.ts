@@ -190,7 +190,7 @@ export class Durable {
     const now = this.now();
     const runAt =
       opts.scheduledAt && opts.scheduledAt.getTime() > now ? opts.scheduledAt : new Date(now);
-    const { id, created } = await this.executions.insert({
+    const { id } = await this.executions.insert({
       id: opts.id ?? this.options.idGenerator(),
       workflow: def.name,
       queue: opts.queue ?? def.options.queue ?? "default",

@@ -114,8 +114,8 @@ describe.each(backends)("parallel on $name", (backend) => {
       )
       .step("next", (d) => ({
         good: d.__results__.good,
-        badOk: d.__results__.bad!.ok,
-        badType: d.__results__.bad!.ok ? null : d.__results__.bad!.error.type,
+        badOk: d.__results__.bad.ok,
+        badType: d.__results__.bad.ok ? null : d.__results__.bad.error.type,
       }));
     const withInto = workflow<{ base: number }>("into")
       .parallel("p", (p) => p.step("x", (d) => d.base * 2).step("y", (d) => d.base * 3), {
