@@ -79,5 +79,7 @@ for (const id of ids) {
   }
 }
 const total = await durable.countExecutions();
-console.log(`\n${ids.length - failed} completed, ${failed} failed (as expected). ${total} executions stored in ./.durable so far.`);
+console.log(
+  `\n${ids.length - failed} completed, ${failed} failed (as expected). ${total} executions stored in ./.durable so far.`,
+);
 await durable.close();
