@@ -19,7 +19,8 @@
  * - start: `completed` as soon as there is any record; end: `completed` when the last
  *   top-level node is `completed` (or `skipped`, a branch without match).
  *
- * Records whose path or type does not fit the definition (e.g. an older version of the
+ * Records are taken in execution order (by numeric id when all ids are numeric). Records
+ * whose path or type does not fit the definition (e.g. an older version of the
  * workflow) are ignored.
  * @module
  */
@@ -69,6 +70,18 @@ const chosenCase = (rec: StepExecution): string | null => {
   return typeof out?.case === "string" ? out.case : null;
 };
 
+/**
+ * The records in execution order. They should come so already; when every id is a
+ * decimal number (database identities) they are sorted by it anyway, as a guard
+ * against a lexical `ORDER BY` ("10" before "2").
+ */
+function inOrder(steps: readonly StepExecution[]): readonly StepExecution[] {
+  if (!steps.every((r) => typeof r?.id === "string" && /^\d+$/.test(r.id))) return steps;
+  const num = (id: string) => id.replace(/^0+(?=\d)/, "");
+  const cmp = (a: string, b: string) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+  return [...steps].sort((a, b) => cmp(num(a.id), num(b.id)));
+}
+
 class StateBuilder {
   private readonly buckets = new Map<TreeNode, Bucket>();
   private readonly summaries = new Map<TreeNode, Summary>();
@@ -77,7 +90,7 @@ class StateBuilder {
     private readonly g: BuiltGraph,
     steps: readonly StepExecution[],
   ) {
-    steps.forEach((rec, i) => this.sort(rec, i));
+    inOrder(steps).forEach((rec, i) => this.sort(rec, i));
   }
 
   /** Files a record under its node, as the node's own (container) record or a leaf one. */

@@ -106,7 +106,7 @@ export class ExecutionQueries extends StoreBase {
     const { rows } = await this.driver.query<StepRow>(
       `SELECT id::text AS id, name, type, path, attempt, status, input, output, error, started_at,
          completed_at, duration_ms, child_id, compensation_for${includeLogs ? ", logs" : ""}
-       FROM ${this.t("steps")} WHERE execution_id = $1 ORDER BY id`,
+       FROM ${this.t("steps")} s WHERE s.execution_id = $1 ORDER BY s.id`,
       [id],
     );
     return rows.map(toStep);
