@@ -42,7 +42,9 @@ describe.each(backends)("graph with an execution on $name", (backend) => {
   it("puts each record's state on its node", async () => {
     const durable = await e.open({ workflows: [wf] });
     const execId = await durable.start(wf, { kind: "a" });
-    const err = await durable.result(execId, { timeout: 15_000 }).catch((e: unknown) => e);
+    await expect(durable.result(execId, { timeout: 15_000 })).rejects.toMatchObject({
+      status: "compensated",
+    });
     const g = (await durable.graph(wf, { format: "json", executionId: execId })) as GraphJson;
     const state = new Map(g.nodes.map((n) => [n.id, n.state]));
     const s = (nodeId: string): Partial<GraphNodeState> | undefined => {
