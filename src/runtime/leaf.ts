@@ -139,10 +139,18 @@ export async function runLeaf(scope: RunScope, leaf: LeafSpec): Promise<Outcome>
     const timing = { startedAt: r.startedAt, completedAt: r.completedAt, logs: r.logs };
     if (!r.ok && r.aborted) {
       const reason = scope.stop.aborted ? scope.stopReason() : null;
-      if (reason === "cancelled" || reason === null) {
-        // Cancelled (or a fail_fast sibling failed): the attempt is recorded as cancelled.
-        await scope.record({ ...base, ...timing, attempt, status: "cancelled", error: r.error });
-      }
+      // Cancelled, cut short by a close, or aborted by a failing fail_fast sibling: the
+      // attempt is recorded as cancelled, which uses up no retry budget.
+      const error =
+        reason === "closing"
+          ? {
+              type: "ShutdownInterrupted",
+              message: "the engine closed before the attempt finished",
+              step: leaf.name,
+            }
+          : r.error;
+      if (reason !== "lease_lost")
+        await scope.record({ ...base, ...timing, attempt, status: "cancelled", error });
       return reason ? { kind: "stopped", reason } : failed(r.error);
     }
     if (r.ok) {

@@ -4,7 +4,7 @@
  * compensated), suspends it (a durable retry backoff), or hands it back.
  * @module
  */
-import { toErrorInfo, type ErrorInfo } from "../core/errors.js";
+import { SerializationError, toErrorInfo, type ErrorInfo } from "../core/errors.js";
 import { decode, encodeJson } from "../core/serialize.js";
 import type { Clock, CompensationResult, ExecutionStatus, Logger } from "../core/types.js";
 import type { WorkflowDefinition } from "../dsl/nodes.js";
@@ -43,7 +43,7 @@ export class ExecutionRun implements RunScope {
   readonly executionId: string;
   readonly token: number;
   readonly journal: Journal;
-  readonly workflowInput: unknown;
+  workflowInput: unknown;
   readonly deadline: number | null;
   recovering: boolean;
   private readonly controller = new AbortController();
@@ -58,7 +58,7 @@ export class ExecutionRun implements RunScope {
     this.token = row.lease_token;
     this.state = readState(row.state);
     this.journal = new Journal([], this.state.floor);
-    this.workflowInput = decode(row.input);
+    this.workflowInput = undefined;
     this.recovering = row.prev_owner !== null;
     const timeout = def.options.timeout;
     this.deadline = timeout === undefined ? null : row.started_at.getTime() + timeout;
@@ -145,7 +145,7 @@ export class ExecutionRun implements RunScope {
       logs: spec.logs ?? null,
       compensationFor: spec.compensationFor ?? null,
     };
-    if (spec.status === "cancelled" && this.stop.aborted) {
+    if (spec.status === "cancelled" && this.stop.aborted && this.stopReason() === "cancelled") {
       // The execution was cancelled: our lease is gone, so this record goes in unfenced.
       await this.deps.store.recordCancelledStep(this.executionId, step);
       return false;
@@ -197,6 +197,7 @@ export class ExecutionRun implements RunScope {
   /** Runs until the execution ends, suspends, is released or is lost. */
   async run(): Promise<RunOutcome> {
     try {
+      this.workflowInput = decode(this.row.input);
       if (!this.row.fresh) await this.loadJournal();
       if (this.row.status === "compensating")
         return await this.compensate("compensating", this.row.error as ErrorInfo);
@@ -211,9 +212,20 @@ export class ExecutionRun implements RunScope {
       );
       return await this.conclude(out);
     } catch (err) {
-      if (this.stop.aborted) return "lost";
-      this.deps.logger.error(`execution ${this.executionId} failed unexpectedly`, { err });
-      return await this.fail(toErrorInfo(err));
+      if (this.stop.aborted && this.stopReason() !== "closing") return "lost";
+      // A value that cannot be stored (e.g. a parallel `into` result) fails the workflow.
+      if (err instanceof SerializationError) return await this.fail(toErrorInfo(err));
+      // Anything else is the database or the engine: not the workflow's fault. Hand the
+      // execution back to be retried shortly, counting nothing; if even that fails, the
+      // lease expires and another worker recovers it.
+      this.deps.logger.error(`execution ${this.executionId}: checkpoint failed, handing it back`, {
+        err,
+      });
+      const retryAt = this.deps.clock.now() + 1000;
+      const ok = await this.write({ runAt: new Date(retryAt), release: true }).catch(() => null);
+      if (ok === null) return "lost";
+      this.deps.wakeAt(retryAt);
+      return "released";
     }
   }
 
