@@ -8,12 +8,42 @@ export { seconds, minutes, hours, days } from "./core/duration.js";
 export * from "./core/errors.js";
 export type * from "./core/types.js";
 export { TERMINAL_STATUSES, isTerminal, systemClock } from "./core/types.js";
-export type { StepContext, ItemContext, StepLogger } from "./core/context.js";
+export type {
+  StepContext,
+  ItemContext,
+  StepLogger,
+  WaitOptions,
+  InputOptions,
+  InputType,
+  InputChoice,
+  FormField,
+  FormFieldType,
+  WorkflowRef,
+  StartChildOptions,
+  CallChildOptions,
+} from "./core/context.js";
+export {
+  nextBusinessDay,
+  nextWeekday,
+  endOfDay,
+  type TimeZoneOptions,
+  type LocalTimeOptions,
+  type WeekdayName,
+} from "./core/time.js";
+export type { PendingInput, PendingEvent } from "./client/signals.js";
 export { createDurable, Durable } from "./client/durable.js";
 export type {
   GetExecutionOptions,
   ListExecutionsOptions,
   CleanupOptions,
+  Schedule,
+  ScheduleOptions,
+  UpdateScheduleOptions,
+  ListSchedulesOptions,
+  TriggerScheduleOptions,
+  CatchUp,
+  Overlap,
+  ScheduleFiredEvent,
 } from "./client/durable.js";
 export type { DurableOptions } from "./client/options.js";
 export type { StartOptions } from "./client/start-options.js";

@@ -15,7 +15,9 @@ import {
 } from "../runtime/events.js";
 import { installConsoleCapture, resolveCapture } from "../runtime/logs.js";
 import { Worker } from "../runtime/worker.js";
-import { ExecutionQueries, WorkerQueries, type Driver } from "../store/index.js";
+import { Scheduler } from "../runtime/scheduler.js";
+import { ExecutionQueries, WaitQueries, WorkerQueries, type Driver } from "../store/index.js";
+import { ScheduleQueries } from "../store/schedule-queries.js";
 import type { ResolvedOptions } from "./options.js";
 import { ResultWaiters } from "./result-waiters.js";
 
@@ -43,6 +45,7 @@ export class DurableCore {
   protected readonly executions: ExecutionQueries;
   protected readonly registry = new Map<string, WorkflowDefinition>();
   protected readonly worker: Worker | null;
+  protected readonly scheduler: Scheduler;
   protected readonly waiters = new ResultWaiters();
   protected readonly origin = Math.random().toString(36).slice(2, 10);
   protected unlisten: (() => Promise<void>) | null = null;
@@ -59,6 +62,8 @@ export class DurableCore {
     this.worker = options.queueEnabled
       ? new Worker({
           store: new WorkerQueries(driver, options.prefix),
+          waitStore: new WaitQueries(driver, options.prefix),
+          executionStore: this.executions,
           workflows: this.registry,
           queues: options.queues,
           owner: `${options.name}@${hostname()}:${process.pid}:${this.origin}`,
@@ -72,19 +77,33 @@ export class DurableCore {
           random: Math.random,
         })
       : null;
+    this.scheduler = new Scheduler({
+      store: new ScheduleQueries(driver, options.prefix),
+      workflows: this.registry,
+      clock: options.clock,
+      logger: options.logger,
+      events: this.events,
+      origin: this.origin,
+      engine: options.name,
+      interval: options.schedulerInterval,
+      newId: options.idGenerator,
+    });
   }
 
   /** Subscribes to notifications and starts the worker. Called by {@link createDurable}. @internal */
   async open(): Promise<void> {
+    await this.scheduler.declare();
     this.unlisten = await this.driver.listen(this.executions.channel, (p) => this.onNotice(p));
     if (this.worker) {
       installConsoleCapture();
       this.worker.start();
     }
+    if (this.worker) this.scheduler.start();
   }
 
   private onNotice(payload: string): void {
     this.worker?.onNotice(payload);
+    this.scheduler.onNotice(payload);
     if (!payload.startsWith("d:")) return;
     const [, status, origin, workflow, ...rest] = payload.split(":");
     const id = rest.join(":");
@@ -135,6 +154,7 @@ export class DurableCore {
    */
   close(): Promise<void> {
     this.closed ??= (async () => {
+      await this.scheduler.close();
       await this.worker?.close(this.options.shutdownTimeout);
       this.waiters.closeAll();
       await this.unlisten?.().catch(() => undefined);

@@ -101,6 +101,10 @@ export interface Execution<Output = unknown> {
   updatedAt: Date;
   compensationResults: CompensationResult[] | null;
   compensatedAt: Date | null;
+  /** Name of the schedule that started it (spec 7); null when no schedule did. */
+  scheduleName: string | null;
+  /** The cron fire time it was started for; null when not started by a cron fire. */
+  scheduleFireAt: Date | null;
   /** Present when requested with `includeSteps`: every record, in execution order. */
   steps?: StepExecution[];
 }

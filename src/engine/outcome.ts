@@ -13,8 +13,11 @@ export type Outcome =
   | { kind: "ok"; value: unknown }
   /** Failed for good: the workflow fails (and compensates). */
   | { kind: "failed"; error: ErrorInfo }
-  /** Cannot go on before `until` (epoch ms): suspend the execution durably. */
-  | { kind: "blocked"; until: number }
+  /**
+   * Cannot go on before `until` (epoch ms; null: until a signal arrives): suspend the
+   * execution durably. `waiting` when a wait (not a retry backoff) is involved.
+   */
+  | { kind: "blocked"; until: number | null; waiting: boolean }
   /** The run was stopped from outside; unwind without writing anything more. */
   | { kind: "stopped"; reason: StopReason };
 

@@ -5,6 +5,7 @@
  */
 import type { StepContext } from "../core/context.js";
 import {
+  NonDeterminismError,
   NonRetryableError,
   SerializationError,
   StepTimeoutError,
@@ -14,6 +15,7 @@ import {
 } from "../core/errors.js";
 import { encodeJson } from "../core/serialize.js";
 import type { StepFn } from "../dsl/nodes.js";
+import type { WaitMethods } from "./waits.js";
 import { LogSink, stepLogger, withLogSink, type CaptureLogsOptions } from "./logs.js";
 
 /** Why an attempt was stopped from outside. */
@@ -39,6 +41,8 @@ export interface AttemptSpec {
   external: AbortSignal;
   /** Extra fields on ctx (a forEach item's `index`). */
   ctxExtra?: Record<string, unknown> | undefined;
+  /** Builds the wait primitives; `suspend` ends the attempt as suspended. */
+  waits: (suspend: (until: number | null) => Promise<never>) => WaitMethods;
 }
 
 /** Outcome of an attempt. */
@@ -57,6 +61,8 @@ export type AttemptResult = {
       workflowTimeout?: boolean;
       /** Set when stopped from outside: nothing should be recorded as a normal failure. */
       aborted?: AbortReason;
+      /** Set when a wait suspended the attempt: it goes on after the wake-up. */
+      suspended?: { until: number | null };
     }
 );
 
@@ -70,13 +76,17 @@ export async function runAttempt(spec: AttemptSpec): Promise<AttemptResult> {
   const stopped = new Promise<AttemptResult>((resolve) => (settle = resolve));
   const fail = (
     err: unknown,
-    extra: Partial<{ workflowTimeout: boolean; aborted: AbortReason }>,
+    extra: Partial<{
+      workflowTimeout: boolean;
+      aborted: AbortReason;
+      suspended: { until: number | null };
+    }>,
   ) => {
-    controller.abort(err);
+    if (!extra.suspended) controller.abort(err);
     settle({
       ok: false,
       error: toErrorInfo(err, spec.stepName),
-      retryable: !extra.workflowTimeout && !extra.aborted,
+      retryable: !extra.workflowTimeout && !extra.aborted && !extra.suspended,
       ...extra,
       startedAt,
       completedAt: spec.now(),
@@ -118,6 +128,10 @@ export async function runAttempt(spec: AttemptSpec): Promise<AttemptResult> {
     input: spec.workflowInput,
     signal: controller.signal,
     log: stepLogger(sink, `${spec.workflow}/${spec.stepName}`),
+    ...spec.waits((until) => {
+      fail(new Error("suspended"), { suspended: { until } });
+      return new Promise<never>(() => undefined);
+    }),
   };
   const run = withLogSink(sink, async (): Promise<AttemptResult> => {
     try {
@@ -131,7 +145,12 @@ export async function runAttempt(spec: AttemptSpec): Promise<AttemptResult> {
       return {
         ok: false,
         error: toErrorInfo(err, spec.stepName),
-        retryable: !(err instanceof NonRetryableError || err instanceof SerializationError),
+        retryable: !(
+          err instanceof NonRetryableError ||
+          err instanceof SerializationError ||
+          err instanceof NonDeterminismError ||
+          (err as { failWorkflow?: boolean } | null)?.failWorkflow === true
+        ),
         startedAt,
         completedAt: spec.now(),
         logs: sink.toJson(),

@@ -31,6 +31,13 @@ async function guard<T>(name: string, fn: () => T | Promise<T>): Promise<Guarded
   }
 }
 
+/** The earlier of two due times; null means "no due time". */
+function earliest(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.min(a, b);
+}
+
 /** Interprets the node tree of one execution. */
 export class Interpreter {
   constructor(private readonly scope: RunScope) {}
@@ -177,17 +184,21 @@ export class Interpreter {
 
   /** Combines children outcomes: stopped wins, then blocked (earliest), else results. */
   private settle(outcomes: (Outcome | undefined)[]): Outcome | ItemResult[] {
-    let blocked: number | null = null;
+    const blocked: Extract<Outcome, { kind: "blocked" }>[] = [];
     const results: ItemResult[] = [];
     for (const out of outcomes) {
       if (!out) continue;
       if (out.kind === "stopped") return out;
-      if (out.kind === "blocked") blocked = Math.min(blocked ?? Infinity, out.until);
+      if (out.kind === "blocked") blocked.push(out);
       else if (out.kind === "ok") results.push({ ok: true, value: out.value });
       else results.push({ ok: false, error: out.error });
     }
-    if (blocked !== null) return { kind: "blocked", until: blocked };
-    return results;
+    if (blocked.length === 0) return results;
+    return {
+      kind: "blocked",
+      until: blocked.map((b) => b.until).reduce(earliest),
+      waiting: blocked.some((b) => b.waiting),
+    };
   }
 
   private async finishBlock(

@@ -118,7 +118,9 @@ export async function runLeaf(scope: RunScope, leaf: LeafSpec): Promise<Outcome>
         ),
       );
     }
-    const attempt = h.attempts + 1;
+    // A step resumed after a wait goes on as the same attempt.
+    const resumed = h.last?.status === "waiting";
+    const attempt = resumed ? h.last!.attempt : h.attempts + 1;
     scope.emit("step.started", { step: leaf.name, attempt });
     const r = await runAttempt({
       fn: leaf.fn,
@@ -135,8 +137,17 @@ export async function runLeaf(scope: RunScope, leaf: LeafSpec): Promise<Outcome>
       now: () => scope.clock.now(),
       external: leaf.abort ? AbortSignal.any([scope.stop, leaf.abort]) : scope.stop,
       ctxExtra: leaf.ctxExtra,
+      waits: (suspend) => scope.waitsFor(leaf.path, leaf.name, suspend),
     });
     const timing = { startedAt: r.startedAt, completedAt: r.completedAt, logs: r.logs };
+    if (!r.ok && r.suspended) {
+      if (scope.stop.aborted) return { kind: "stopped", reason: scope.stopReason() };
+      // Suspended on a wait: record the attempt as waiting; it goes on after the wake-up.
+      const written = await scope.record({ ...base, ...timing, attempt, status: "waiting" });
+      if (!written) return { kind: "stopped", reason: scope.stopReason() };
+      scope.emit("step.waiting", { step: leaf.name, attempt });
+      return { kind: "blocked", until: r.suspended.until, waiting: true };
+    }
     if (!r.ok && r.aborted) {
       const reason = scope.stop.aborted ? scope.stopReason() : null;
       // Cancelled, cut short by a close, or aborted by a failing fail_fast sibling: the
@@ -193,7 +204,7 @@ export async function runLeaf(scope: RunScope, leaf: LeafSpec): Promise<Outcome>
     const decision = decideFailure(resolveRetry(leaf.retry), failures, r.retryable, scope.random);
     if (decision.kind === "fail") return failed(r.error);
     if (leaf.backoff === "suspend" && decision.delay > 0)
-      return { kind: "blocked", until: scope.clock.now() + decision.delay };
+      return { kind: "blocked", until: scope.clock.now() + decision.delay, waiting: false };
     await sleep(decision.delay, scope.stop);
   }
 }

@@ -10,6 +10,7 @@ import type { Journal } from "../engine/journal.js";
 import type { StopReason } from "../engine/outcome.js";
 import type { LifecycleEvent, LifecycleEventName } from "./events.js";
 import type { CaptureLogsOptions } from "./logs.js";
+import type { WaitMethods } from "./waits.js";
 
 /** A record to write, with values not yet encoded. */
 export interface RecordSpec {
@@ -62,4 +63,10 @@ export interface RunScope {
   /** Why the run stopped, when `stop` is aborted. */
   stopReason(): StopReason;
   emit(type: LifecycleEventName, extra?: Partial<LifecycleEvent>): void;
+  /** The wait primitives for one attempt of the step at `path`. */
+  waitsFor(
+    path: NodePath,
+    stepName: string,
+    suspend: (until: number | null) => Promise<never>,
+  ): WaitMethods;
 }

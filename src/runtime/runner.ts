@@ -6,13 +6,22 @@
  */
 import { SerializationError, toErrorInfo, type ErrorInfo } from "../core/errors.js";
 import { decode, encodeJson } from "../core/serialize.js";
-import type { Clock, CompensationResult, ExecutionStatus, Logger } from "../core/types.js";
+import type {
+  Clock,
+  CompensationResult,
+  ExecutionStatus,
+  Logger,
+  NodePath,
+} from "../core/types.js";
 import type { WorkflowDefinition } from "../dsl/nodes.js";
 import { Journal, type JournalRecord } from "../engine/journal.js";
 import type { Outcome, StopReason } from "../engine/outcome.js";
 import { readState, type ExecState } from "../engine/state.js";
 import { Notice } from "../store/store-base.js";
 import type { ClaimedRow, ExecutionWrite, WorkerQueries } from "../store/worker-queries.js";
+import type { ExecutionQueries } from "../store/execution-queries.js";
+import type { WaitQueries } from "../store/wait-queries.js";
+import { waitMethods, type WaitHost, type WaitMethods } from "./waits.js";
 import { hasCompensations, runCompensations } from "./compensate.js";
 import type { LifecycleEmitter, LifecycleEvent, LifecycleEventName } from "./events.js";
 import { Interpreter } from "./interpreter.js";
@@ -22,6 +31,9 @@ import type { ProgressFields, RecordSpec, RunScope } from "./run-scope.js";
 /** What a runner needs from its worker. */
 export interface RunnerDeps {
   store: WorkerQueries;
+  waitStore: WaitQueries;
+  executionStore: ExecutionQueries;
+  workflows: ReadonlyMap<string, WorkflowDefinition>;
   clock: Clock;
   logger: Logger;
   events: LifecycleEmitter;
@@ -39,7 +51,7 @@ export interface RunnerDeps {
 export type RunOutcome = "finished" | "suspended" | "released" | "lost";
 
 /** Runs one claimed execution. */
-export class ExecutionRun implements RunScope {
+export class ExecutionRun implements RunScope, WaitHost {
   readonly executionId: string;
   readonly token: number;
   readonly journal: Journal;
@@ -66,6 +78,25 @@ export class ExecutionRun implements RunScope {
 
   get id(): string {
     return this.executionId;
+  }
+  get waitStore(): WaitQueries {
+    return this.deps.waitStore;
+  }
+  get executionStore(): ExecutionQueries {
+    return this.deps.executionStore;
+  }
+  get workflows(): ReadonlyMap<string, WorkflowDefinition> {
+    return this.deps.workflows;
+  }
+  get queue(): string {
+    return this.row.queue;
+  }
+  waitsFor(
+    path: NodePath,
+    stepName: string,
+    suspend: (until: number | null) => Promise<never>,
+  ): WaitMethods {
+    return waitMethods(this, path, stepName, suspend);
   }
   get stop(): AbortSignal {
     return this.controller.signal;
@@ -237,10 +268,17 @@ export class ExecutionRun implements RunScope {
         return this.fail(out.error);
       case "blocked": {
         // A workflow deadline that falls inside the wait ends it early.
-        const until = Math.min(out.until, this.deadline ?? Infinity);
-        const ok = await this.write({ runAt: new Date(until), release: true });
+        const due = Math.min(out.until ?? Infinity, this.deadline ?? Infinity);
+        const until = Number.isFinite(due) ? new Date(due) : null;
+        const ok = out.waiting
+          ? await this.write({
+              release: true,
+              suspend: { until, seenSignal: this.row.signal_seq },
+            })
+          : await this.write({ runAt: until, release: true });
         if (ok === null) return "lost";
-        this.deps.wakeAt(until);
+        if (out.waiting) this.emit("workflow.waiting");
+        if (until) this.deps.wakeAt(until.getTime());
         return "suspended";
       }
       case "stopped":
@@ -302,6 +340,7 @@ export class ExecutionRun implements RunScope {
       status === "cancelled"
         ? undefined
         : Notice.done(status, this.deps.origin, this.def.name, this.executionId);
+    if (this.row.parent_id !== null && status !== "cancelled") write.wakeParent = true;
     const ok = await this.write(write, undefined, notify);
     if (ok === null) return "lost";
     if (status === "completed") this.emit("workflow.completed");

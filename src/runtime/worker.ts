@@ -7,6 +7,8 @@
 import type { Clock, Logger } from "../core/types.js";
 import type { WorkflowDefinition } from "../dsl/nodes.js";
 import type { WorkerQueries } from "../store/worker-queries.js";
+import type { WaitQueries } from "../store/wait-queries.js";
+import type { ExecutionQueries } from "../store/execution-queries.js";
 import type { LifecycleEmitter } from "./events.js";
 import type { CaptureLogsOptions } from "./logs.js";
 import { ExecutionRun, type RunnerDeps } from "./runner.js";
@@ -22,6 +24,8 @@ export interface QueueOptions {
 /** Everything a worker needs. */
 export interface WorkerOptions {
   store: WorkerQueries;
+  waitStore: WaitQueries;
+  executionStore: ExecutionQueries;
   workflows: ReadonlyMap<string, WorkflowDefinition>;
   queues: Record<string, Required<QueueOptions>>;
   owner: string;
@@ -151,6 +155,9 @@ export class Worker {
     const o = this.options;
     return {
       store: o.store,
+      waitStore: o.waitStore,
+      executionStore: o.executionStore,
+      workflows: o.workflows,
       clock: o.clock,
       logger: o.logger,
       events: o.events,

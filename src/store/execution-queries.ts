@@ -176,19 +176,45 @@ export class ExecutionQueries extends StoreBase {
     origin: string,
     compensate: boolean,
   ): Promise<ChangeOutcome> {
-    const { rows } = await this.driver.query<ExecutionRow>(
-      `WITH u AS (
-         UPDATE ${this.t("executions")} SET status = 'cancelled', error = $2::jsonb, completed_at = $3,
-           updated_at = $3, lease_owner = NULL, lease_token = lease_token + 1,
-           run_at = CASE WHEN $8 THEN $3::timestamptz END,
-           state = CASE WHEN $8 THEN state || '{"compensate":true}'::jsonb ELSE state END
-         WHERE id = $1 AND status = ANY($4::text[])
-         RETURNING ${EXECUTION_COLUMNS})
-       SELECT u.*, pg_notify($5, $6) AS n1, pg_notify($5, 'd:cancelled:' || $7 || ':' || u.workflow || ':' || u.id) AS n2
+    // The execution and, recursively, its active children (reason "parent_cancelled");
+    // their pending waits are cancelled; each owner is told to abort (NOTIFY); a parent
+    // waiting on the cancelled execution is woken so its callWorkflow rejects.
+    const { rows } = await this.driver.query<ExecutionRow & { root: boolean }>(
+      `WITH RECURSIVE tree AS (
+         SELECT id FROM ${this.t("executions")} WHERE id = $1 AND status = ANY($4::text[])
+         UNION ALL
+         SELECT c.id FROM ${this.t("executions")} c JOIN tree ON c.parent_id = tree.id
+         WHERE c.status = ANY($4::text[])),
+       u AS (
+         UPDATE ${this.t("executions")} x SET status = 'cancelled',
+           error = CASE WHEN x.id = $1 THEN $2::jsonb
+             ELSE '{"type":"cancelled","message":"parent_cancelled"}'::jsonb END,
+           completed_at = $3, updated_at = $3, lease_owner = NULL, lease_token = x.lease_token + 1,
+           run_at = CASE WHEN $7 AND x.id = $1 THEN $3::timestamptz END,
+           state = CASE WHEN $7 AND x.id = $1 THEN x.state || '{"compensate":true}'::jsonb ELSE x.state END
+         FROM tree WHERE x.id = tree.id
+         RETURNING x.*),
+       w AS (
+         UPDATE ${this.t("waits")} SET status = 'cancelled', completed_at = $3
+         WHERE execution_id IN (SELECT id FROM u) AND status = 'pending'),
+       p AS (
+         UPDATE ${this.t("executions")} SET signal_seq = signal_seq + 1,
+           run_at = CASE WHEN status = 'waiting' THEN $3::timestamptz ELSE run_at END
+         WHERE id = (SELECT parent_id FROM u WHERE u.id = $1)
+           AND id NOT IN (SELECT id FROM u)
+         RETURNING pg_notify($5, 'w:' || queue) AS n)
+       SELECT ${EXECUTION_COLUMNS.split(",")
+         .map((c) => `u.${c.trim()}`)
+         .join(", ")}, u.id = $1 AS root,
+         pg_notify($5, 'c:' || u.id) AS n1,
+         pg_notify($5, 'd:cancelled:' || $6 || ':' || u.workflow || ':' || u.id) AS n2,
+         CASE WHEN $7 AND u.id = $1 THEN pg_notify($5, 'w:' || u.queue) END AS n3,
+         (SELECT count(*) FROM p) AS woke
        FROM u`,
-      [id, JSON.stringify(error), now, ACTIVE, this.channel, Notice.cancel(id), origin, compensate],
+      [id, JSON.stringify(error), now, ACTIVE, this.channel, origin, compensate],
     );
-    if (rows[0]) return { ok: true, row: rows[0] };
+    const root = rows.find((r) => r.root);
+    if (root) return { ok: true, row: root };
     return { ok: false, current: await this.current(id) };
   }
 

@@ -16,3 +16,4 @@ export { ExecutionQueries, type ExecutionFilter, type NewExecution } from "./exe
 export { WorkerQueries, type ClaimedRow } from "./worker-queries.js";
 export { Notice } from "./store-base.js";
 export type { ExecutionRow } from "./rows.js";
+export { WaitQueries, type WaitRow, type WaitKind } from "./wait-queries.js";

@@ -38,6 +38,8 @@ export interface ExecutionRow {
   lease_token: number;
   compensation_results: CompensationResult[] | null;
   compensated_at: Date | null;
+  schedule_name: string | null;
+  schedule_fire_at: Date | null;
 }
 
 /** A row of `steps`. */
@@ -64,7 +66,7 @@ const opt = (v: unknown): unknown => (v === null || v === undefined ? null : dec
 /** Columns selected for an execution (the state column stays internal). */
 export const EXECUTION_COLUMNS = `id, workflow, status, queue, priority, input, context, output, error,
   current_step, state, parent_id, scheduled_at, started_at, completed_at, created_at, updated_at,
-  timeout_at, lease_token, compensation_results, compensated_at`;
+  timeout_at, lease_token, compensation_results, compensated_at, schedule_name, schedule_fire_at`;
 
 /** Maps an executions row to an {@link Execution}. */
 export function toExecution(row: ExecutionRow): Execution {
@@ -87,6 +89,8 @@ export function toExecution(row: ExecutionRow): Execution {
     updatedAt: row.updated_at,
     compensationResults: row.compensation_results,
     compensatedAt: row.compensated_at,
+    scheduleName: row.schedule_name,
+    scheduleFireAt: row.schedule_fire_at,
   };
 }
 

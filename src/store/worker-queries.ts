@@ -25,6 +25,9 @@ export interface ClaimedRow {
   prev_updated_at: Date;
   /** True when the execution never ran before (no records to replay). */
   fresh: boolean;
+  /** Signals (events, inputs, children ending) received so far; see `suspend`. */
+  signal_seq: number;
+  parent_id: string | null;
   /** The recorded error (a compensating execution keeps its original error). */
   error: unknown;
 }
@@ -80,6 +83,14 @@ export interface ExecutionWrite {
   completedAt?: Date | null;
   compensationResults?: string | null;
   compensatedAt?: Date | null;
+  /**
+   * Suspend on waits: status `waiting`, due at `until` (null: only a signal wakes it) —
+   * unless a signal arrived since the claim (`signal_seq` moved past `seenSignal`): then
+   * it is due at once, so no event or input is slept through.
+   */
+  suspend?: { until: Date | null; seenSignal: number };
+  /** Tell the parent execution (if any) that something happened: this child ended. */
+  wakeParent?: boolean;
 }
 
 const EXEC_FIELDS: [keyof ExecutionWrite, string, string][] = [
@@ -146,7 +157,8 @@ export class WorkerQueries extends StoreBase {
        FROM c WHERE e.id = c.id
        RETURNING e.id, e.workflow, e.status, e.queue, e.priority, e.input, e.context, e.state,
          e.current_step, e.lease_token, e.started_at, c.lease_owner AS prev_owner,
-         c.updated_at AS prev_updated_at, c.started_at IS NULL AS fresh, e.error`,
+         c.updated_at AS prev_updated_at, c.started_at IS NULL AS fresh, e.error,
+         e.signal_seq::float8 AS signal_seq, e.parent_id`,
       [queue, now, limit, owner, leaseUntil, workflows],
     );
     return rows;
@@ -172,19 +184,34 @@ export class WorkerQueries extends StoreBase {
       params.push(exec[key]);
       sets.push(`${column} = $${params.length}${cast}`);
     }
+    if (exec.suspend) {
+      params.push(exec.suspend.until, exec.suspend.seenSignal);
+      const n = params.length;
+      sets.push(
+        "status = 'waiting'",
+        `run_at = CASE WHEN signal_seq <> $${n} THEN $3::timestamptz ELSE $${n - 1}::timestamptz END`,
+      );
+    }
     if (exec.release) sets.push("lease_owner = NULL", "lease_token = lease_token + 1");
     let sql = `WITH e AS (UPDATE ${this.t("executions")} SET ${sets.join(", ")}
-      WHERE id = $1 AND lease_token = $2 RETURNING id)`;
+      WHERE id = $1 AND lease_token = $2 RETURNING id, parent_id)`;
+    if (exec.wakeParent) {
+      params.push(this.channel);
+      sql += `, p AS (UPDATE ${this.t("executions")} SET signal_seq = signal_seq + 1,
+        run_at = CASE WHEN status = 'waiting' THEN $3::timestamptz ELSE run_at END
+        WHERE id = (SELECT parent_id FROM e) RETURNING pg_notify($${params.length}, 'w:' || queue) AS n)`;
+    }
     if (step) {
       sql += `, s AS (INSERT INTO ${this.t("steps")} (${STEP_COLUMNS})
         SELECT e.id, ${stepValues(step, params)} FROM e RETURNING id::float8 AS id)`;
     }
     const stepId = step ? "(SELECT id FROM s)" : "0";
+    const woke = exec.wakeParent ? ", (SELECT count(*) FROM p) AS woke" : "";
     if (notify !== undefined) {
       params.push(this.channel, notify);
-      sql += ` SELECT ${stepId} AS step_id, pg_notify($${params.length - 1}, $${params.length}) FROM e`;
+      sql += ` SELECT ${stepId} AS step_id${woke}, pg_notify($${params.length - 1}, $${params.length}) FROM e`;
     } else {
-      sql += ` SELECT ${stepId} AS step_id FROM e`;
+      sql += ` SELECT ${stepId} AS step_id${woke} FROM e`;
     }
     const { rows } = await this.driver.query<{ step_id: number }>(sql, params);
     return rows[0] ? Number(rows[0].step_id) : null;
