@@ -5,17 +5,27 @@
  */
 import { ConfigError } from "../core/errors.js";
 import { migrateUp, migrationStatus, openDriver } from "../store/index.js";
-import { DurableControl } from "./control.js";
+import { DurableSchedules } from "./schedules.js";
 import { resolveOptions, type DurableOptions } from "./options.js";
 
 export type { GetExecutionOptions, ListExecutionsOptions } from "./queries.js";
 export type { CleanupOptions } from "./control.js";
+export type {
+  Schedule,
+  ScheduleOptions,
+  UpdateScheduleOptions,
+  ListSchedulesOptions,
+  TriggerScheduleOptions,
+  CatchUp,
+  Overlap,
+  ScheduleFiredEvent,
+} from "./schedules.js";
 
 /**
  * A Durable engine: a client of the database and, unless `queueEnabled` is false, a
  * worker running the registered workflows. Create it with {@link createDurable}.
  */
-export class Durable extends DurableControl {}
+export class Durable extends DurableSchedules {}
 
 /**
  * Creates and starts an engine: validates the options, opens the database, applies

@@ -41,7 +41,9 @@ export function compensationPlan(
   const options = stepOptionsByName(def);
   const tasks: CompensationTask[] = [];
   for (const r of [...completed].sort((a, b) => b.id - a.id)) {
-    const step = String(r.path[r.path.length - 1]);
+    const last = r.path[r.path.length - 1];
+    if (typeof last !== "string") continue; // a forEach item: no compensation of its own
+    const step = last;
     const compensation = options.get(step)?.compensate;
     if (!compensation) continue;
     tasks.push({

@@ -6,6 +6,7 @@
  * @module
  */
 import { toErrorInfo, type ErrorInfo } from "../core/errors.js";
+import { roundTrip } from "../core/serialize.js";
 import type { NodePath } from "../core/types.js";
 import type {
   BranchNode,
@@ -237,7 +238,7 @@ export class Interpreter {
           type: "step",
           path: [...path, child.name],
           fn: child.fn,
-          data,
+          data: roundTrip(data), // children are isolated: each gets its own copy
           retry: child.options.retry,
           timeout: child.options.timeout,
           backoff: "inline",

@@ -186,8 +186,9 @@ export async function runLeaf(scope: RunScope, leaf: LeafSpec): Promise<Outcome>
       );
       if (!written) return { kind: "stopped", reason: scope.stopReason() };
       scope.emit("step.completed", { step: leaf.name, attempt });
-      // Hand on exactly what a replay would: the value as stored, not the live object.
-      return ok(r.value === undefined ? undefined : decode(JSON.parse(r.encoded)));
+      // Hand on exactly what a replay would: the value as stored (a step that returned
+      // nothing passed its input on), not the live object.
+      return ok(decode(JSON.parse(r.encoded)));
     }
     const written = await scope.record({
       ...base,

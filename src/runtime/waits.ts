@@ -9,7 +9,6 @@
 import { createHash } from "node:crypto";
 import type {
   CallChildOptions,
-  FormField,
   InputOptions,
   StartChildOptions,
   StepContext,
