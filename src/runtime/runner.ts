@@ -187,12 +187,9 @@ export class ExecutionRun implements RunScope, WaitHost {
       return false;
     }
     const isRecovery = spec.error?.type === "LeaseExpired";
-    if (
-      !isRecovery &&
-      (spec.status === "completed" || spec.status === "failed") &&
-      spec.type !== "forEach"
-    )
-      this.recovering = false;
+    // Once this run has written anything of its own, later leaves were not in flight
+    // when the previous owner died.
+    if (!isRecovery) this.recovering = false;
     const rec: JournalRecord = {
       id,
       path: spec.path,

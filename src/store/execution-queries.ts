@@ -197,6 +197,9 @@ export class ExecutionQueries extends StoreBase {
        w AS (
          UPDATE ${this.t("waits")} SET status = 'cancelled', completed_at = $3
          WHERE execution_id IN (SELECT id FROM u) AND status = 'pending'),
+       sw AS (
+         UPDATE ${this.t("steps")} SET status = 'cancelled', completed_at = $3
+         WHERE execution_id IN (SELECT id FROM u) AND status = 'waiting'),
        p AS (
          UPDATE ${this.t("executions")} SET signal_seq = signal_seq + 1,
            run_at = CASE WHEN status = 'waiting' THEN $3::timestamptz ELSE run_at END
