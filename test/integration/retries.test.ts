@@ -127,7 +127,7 @@ describe.each(backends)("retries and timeouts on $name", (backend) => {
 
   it("a workflow timeout fails the execution with WorkflowTimeoutError", async () => {
     let signalled = false;
-    const wf = workflow("wf_timeout", { timeout: 300 })
+    const wf = workflow("wf_timeout", { timeout: 1500 })
       .step("fast", () => ({ ok: true }))
       .step("slow", async (_d, ctx) => {
         await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
@@ -136,7 +136,7 @@ describe.each(backends)("retries and timeouts on $name", (backend) => {
       });
     const durable = await e.open({ workflows: [wf] });
     const id = await durable.start(wf, {});
-    await expect(durable.result(id, { timeout: 3000 })).rejects.toMatchObject({
+    await expect(durable.result(id, { timeout: 10_000 })).rejects.toMatchObject({
       error: { type: "WorkflowTimeoutError" },
     });
     const exec = await durable.getExecution(id, { includeSteps: true });
