@@ -56,7 +56,10 @@ class QueueLoop {
   ) {}
 
   start(): void {
-    this.pollTimer = setInterval(() => this.wake(), this.options.pollInterval);
+    this.pollTimer = setInterval(() => {
+      this.wake();
+      this.refreshDue();
+    }, this.options.pollInterval);
     this.pollTimer.unref();
     this.wake();
   }
@@ -76,10 +79,26 @@ class QueueLoop {
       () => {
         this.dueAt = Infinity;
         this.wake();
+        this.refreshDue();
       },
       Math.max(0, at - this.worker.options.clock.now()),
     );
     this.dueTimer.unref();
+  }
+
+  /**
+   * Sets the one timer to the next due time in the database (a sleep, a retry, a wait
+   * timeout, of this process or another): called when the timer fires and on each poll,
+   * so the engine keeps one timer, not one per waiting execution.
+   */
+  private refreshDue(): void {
+    const { store, clock, workflows, logger } = this.worker.options;
+    store
+      .nextDue(this.name, new Date(clock.now()), [...workflows.keys()])
+      .then((at) => {
+        if (at !== null) this.wakeAt(at.getTime());
+      })
+      .catch((err) => logger.warn(`next due time of queue ${this.name} unknown`, { err }));
   }
 
   /** Requests a claim pass; passes never overlap and requests made during one coalesce. */

@@ -217,6 +217,16 @@ export class WorkerQueries extends StoreBase {
     return rows[0] ? Number(rows[0].step_id) : null;
   }
 
+  /** The earliest due time after `now` on a queue (for the worker's one timer), or null. */
+  async nextDue(queue: string, now: Date, workflows: string[]): Promise<Date | null> {
+    const { rows } = await this.driver.query<{ at: Date | null }>(
+      `SELECT min(run_at) AS at FROM ${this.t("executions")}
+       WHERE queue = $1 AND run_at > $2 AND workflow = ANY($3::text[])`,
+      [queue, now, workflows],
+    );
+    return rows[0]?.at ?? null;
+  }
+
   /** Every step record of an execution, in execution order, for replay. */
   async journal(id: string): Promise<JournalRow[]> {
     const { rows } = await this.driver.query<JournalRow>(
