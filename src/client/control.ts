@@ -125,13 +125,14 @@ export class DurableControl extends DurableQueries {
       );
     }
     if (this.events.has("workflow.cancelled"))
-      this.events.emit({
-        type: "workflow.cancelled",
-        executionId: id,
-        workflow: out.row.workflow,
-        at: new Date(this.now()),
-        error: out.row.error,
-      });
+      for (const row of [out.row, ...(out.cascaded ?? [])])
+        this.events.emit({
+          type: "workflow.cancelled",
+          executionId: row.id,
+          workflow: row.workflow,
+          at: new Date(this.now()),
+          error: row.error,
+        });
   }
 
   /** Resumes a `failed` execution from the node that failed, with fresh attempts. */

@@ -109,7 +109,8 @@ export class DurableCore {
     const id = rest.join(":");
     this.waiters.notify(id);
     if (origin !== this.origin && status && workflow) {
-      const type = `workflow.${status}` as LifecycleEventName;
+      const type =
+        `workflow.${status === "compensation_failed" ? "compensated" : status}` as LifecycleEventName;
       if (EVENT_NAMES.has(type) && this.events.has(type))
         this.events.emit({
           type,

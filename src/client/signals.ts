@@ -41,7 +41,7 @@ export interface PendingEvent {
 }
 
 function toPendingInput(w: WaitRow): PendingInput {
-  const r = (w.request ?? {});
+  const r = w.request ?? {};
   return {
     id: String(w.id),
     workflowId: w.execution_id,

@@ -32,6 +32,8 @@ export interface LifecycleEvent {
   attempt?: number;
   output?: unknown;
   error?: ErrorInfo | null;
+  /** Event details (e.g. the request of `input.requested`). */
+  data?: unknown;
   /** True when the event was observed through the database from another process. */
   remote?: boolean;
 }

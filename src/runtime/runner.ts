@@ -338,6 +338,7 @@ export class ExecutionRun implements RunScope, WaitHost {
         ? undefined
         : Notice.done(status, this.deps.origin, this.def.name, this.executionId);
     if (this.row.parent_id !== null && status !== "cancelled") write.wakeParent = true;
+    write.cancelWaits = true;
     const ok = await this.write(write, undefined, notify);
     if (ok === null) return "lost";
     if (status === "completed") this.emit("workflow.completed");

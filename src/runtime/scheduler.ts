@@ -11,15 +11,16 @@
  * ever to fire the same time again, the unique index would keep the second insert out.
  * @module
  */
-import { ConfigError, toErrorInfo } from "../core/errors.js";
+import { toErrorInfo } from "../core/errors.js";
 import { decodeJson, encodeJson } from "../core/serialize.js";
 import type { Clock, Logger } from "../core/types.js";
 import type { WorkflowDefinition } from "../dsl/nodes.js";
-import { nameProblem, validateInput } from "../dsl/validate.js";
-import { CronExpression, planFires, type CatchUp } from "../engine/cron.js";
+import { validateInput } from "../dsl/validate.js";
+import { CronExpression, planFires } from "../engine/cron.js";
 import type { Queryable } from "../store/driver.js";
-import type { Overlap, ScheduleQueries, ScheduleRecord } from "../store/schedule-queries.js";
+import type { ScheduleQueries, ScheduleRecord } from "../store/schedule-queries.js";
 import type { LifecycleEmitter, LifecycleEvent } from "./events.js";
+import { ScheduleDeclarations } from "./schedule-declarations.js";
 
 /** Consecutive failed starts after which a schedule is disabled. */
 export const MAX_CONSECUTIVE_FAILURES = 5;
@@ -59,16 +60,6 @@ export interface SchedulerOptions {
   newId: () => string;
 }
 
-/** A schedule declared by a workflow's `schedule` option, validated. */
-interface Declared {
-  name: string;
-  def: WorkflowDefinition;
-  expr: CronExpression;
-  input: unknown;
-  catchUp: CatchUp;
-  overlap: Overlap;
-}
-
 interface Fired {
   schedule: string;
   workflow: string;
@@ -77,28 +68,11 @@ interface Fired {
 
 const RECHECK_DELAY = 50;
 
-/** JSON with object keys sorted: jsonb does not keep the key order of what was written. */
-const canonical = (v: unknown): unknown =>
-  Array.isArray(v)
-    ? v.map(canonical)
-    : typeof v === "object" && v !== null
-      ? Object.fromEntries(
-          Object.keys(v)
-            .sort()
-            .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
-        )
-      : v;
-
-const sameJson = (a: string | null, b: string | null): boolean =>
-  a === b ||
-  (a !== null &&
-    b !== null &&
-    JSON.stringify(canonical(JSON.parse(a))) === JSON.stringify(canonical(JSON.parse(b))));
 const MAX_CLAIMS_PER_PASS = 1000;
 
 /** Registers declared schedules and fires due ones. */
 export class Scheduler {
-  private readonly declared: Declared[] = [];
+  private readonly declarations: ScheduleDeclarations;
   private timer: NodeJS.Timeout | undefined;
   private dueAt = Infinity;
   private running: Promise<void> | null = null;
@@ -108,30 +82,7 @@ export class Scheduler {
 
   /** Validates the declared schedules; throws `ConfigError` listing every problem. */
   constructor(readonly options: SchedulerOptions) {
-    const problems: string[] = [];
-    const owners = new Map<string, string>();
-    for (const def of options.workflows.values()) {
-      const s = def.options.schedule;
-      if (!s) continue;
-      const name = s.name ?? def.name;
-      const where = `workflow "${def.name}": schedule`;
-      const np = nameProblem(name);
-      if (np) problems.push(`${where} name: ${np}`);
-      const other = owners.get(name);
-      if (other !== undefined)
-        problems.push(`${where} "${name}" is also declared by workflow "${other}"`);
-      owners.set(name, def.name);
-      try {
-        const expr = CronExpression.parse(s.cron, s.timezone ?? "UTC");
-        const catchUp = s.catchUp ?? "one";
-        const overlap = s.overlap ?? "allow";
-        this.declared.push({ name, def, expr, input: s.input, catchUp, overlap });
-      } catch (err) {
-        problems.push(`${where} "${name}": ${(err as Error).message}`);
-      }
-    }
-    if (problems.length) throw new ConfigError(problems);
-    this.declared.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    this.declarations = new ScheduleDeclarations(options);
   }
 
   private get grace(): number {
@@ -143,109 +94,11 @@ export class Scheduler {
   }
 
   /**
-   * Upserts the declared schedules by name (a changed cron or timezone takes effect at
-   * once; an unchanged one keeps its `nextRunAt`, so fires missed while no engine ran
-   * are caught up), and disables, saying why, the declared schedules of this engine's
-   * workflows that the code no longer declares. Throws `ConfigError` for a declared
-   * input its workflow rejects.
+   * Registers the schedules the workflows declare, and disables those they no longer
+   * declare: see {@link ScheduleDeclarations.register}. Called at engine start.
    */
-  async declare(): Promise<void> {
-    const { store } = this.options;
-    const now = this.now();
-    const problems: string[] = [];
-    const rows: ScheduleRecord[] = [];
-    for (const d of this.declared) {
-      try {
-        const input = encodeJson(
-          await validateInput(d.def, d.input),
-          `input of schedule "${d.name}"`,
-        );
-        rows.push(this.declaredRecord(d, input, now));
-      } catch (err) {
-        problems.push(`workflow "${d.def.name}": schedule "${d.name}": ${(err as Error).message}`);
-      }
-    }
-    if (problems.length) throw new ConfigError(problems);
-    if (this.options.workflows.size === 0) return;
-    await store.transaction(async (db) => {
-      await store.lockDeclarations(db);
-      for (const row of rows) await this.upsertDeclared(db, row, now);
-      for (const workflow of this.options.workflows.keys()) {
-        const keep = rows.filter((r) => r.workflow === workflow).map((r) => r.name);
-        const reason =
-          `the declaration was removed from workflow "${workflow}" ` +
-          `(engine "${this.options.engine}" started without it at ${now.toISOString()})`;
-        const names = await store.disableRemoved(db, workflow, keep, reason, now);
-        for (const name of names)
-          this.options.logger.info(`disabled schedule "${name}": ${reason}`);
-      }
-    });
-  }
-
-  private declaredRecord(d: Declared, input: string, now: Date): ScheduleRecord {
-    const next = d.expr.firstAfter(now);
-    return {
-      name: d.name,
-      workflow: d.def.name,
-      cron: d.expr.cron,
-      timezone: d.expr.timezone,
-      input,
-      queue: d.def.options.queue ?? "default",
-      enabled: true,
-      catchUp: d.catchUp,
-      overlap: d.overlap,
-      declared: true,
-      nextRunAt: next,
-      wakeAt: next,
-      lastRunAt: null,
-      lastError: null,
-      consecutiveFailures: 0,
-      disabledBy: null,
-      disabledReason: null,
-      createdAt: now,
-      updatedAt: now,
-    };
-  }
-
-  private async upsertDeclared(db: Queryable, want: ScheduleRecord, now: Date): Promise<void> {
-    const { store, logger } = this.options;
-    const old = await store.lock(db, want.name);
-    if (!old) {
-      await store.create(db, want);
-      return;
-    }
-    if (!old.declared)
-      logger.warn(
-        `schedule "${want.name}" declared by workflow "${want.workflow}" replaces the one created at run time`,
-      );
-    const timing =
-      old.cron !== want.cron || old.timezone !== want.timezone || old.workflow !== want.workflow;
-    const revive = !old.enabled && old.disabledBy === "code";
-    const enabled = old.enabled || revive;
-    const fresh = timing || revive || (enabled && old.nextRunAt === null);
-    const row: ScheduleRecord = {
-      ...old,
-      workflow: want.workflow,
-      cron: want.cron,
-      timezone: want.timezone,
-      input: want.input,
-      queue: want.queue,
-      catchUp: want.catchUp,
-      overlap: want.overlap,
-      declared: true,
-      enabled,
-      nextRunAt: !enabled ? null : fresh ? want.nextRunAt : old.nextRunAt,
-      wakeAt: !enabled ? null : fresh ? want.wakeAt : old.wakeAt,
-      consecutiveFailures: revive ? 0 : old.consecutiveFailures,
-      disabledBy: enabled ? null : old.disabledBy,
-      disabledReason: enabled ? null : old.disabledReason,
-    };
-    const same = (Object.keys(row) as (keyof ScheduleRecord)[]).every((k) =>
-      k === "input"
-        ? sameJson(row.input, old.input)
-        : JSON.stringify(row[k]) === JSON.stringify(old[k]),
-    );
-    if (!same) await store.save(db, { ...row, updatedAt: now });
+  declare(): Promise<void> {
+    return this.declarations.register();
   }
 
   /** Starts firing: a first look at once, then by timer, NOTIFY and the interval. */
@@ -351,9 +204,9 @@ export class Scheduler {
     const { store, workflows } = this.options;
     const s = await store.claimDue(db, now, names);
     if (!s) return null;
-    const fired: Fired = { schedule: s.name, workflow: s.workflow, started: [] };
     const def = workflows.get(s.workflow);
-    if (!def) return fired; // claims are filtered by registered names
+    if (!def) return null; // cannot happen: claims are filtered by registered names
+    const fired: Fired = { schedule: s.name, workflow: s.workflow, started: [] };
     let expr: CronExpression;
     try {
       expr = CronExpression.parse(s.cron, s.timezone);
@@ -431,7 +284,7 @@ export class Scheduler {
   /** Records a failed start: backs off, or disables after {@link MAX_CONSECUTIVE_FAILURES}. */
   private async failed(db: Queryable, s: ScheduleRecord, err: unknown, now: Date): Promise<void> {
     const failures = s.consecutiveFailures + 1;
-    const lastError = toErrorInfo(err);
+    const { stack: _stack, ...lastError } = toErrorInfo(err);
     const disable = failures >= MAX_CONSECUTIVE_FAILURES;
     const reason = `disabled after ${failures} consecutive failures to start workflow "${s.workflow}"; last error: ${lastError.message}`;
     const retryAt = new Date(now.getTime() + failureBackoff(failures));

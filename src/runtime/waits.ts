@@ -200,7 +200,7 @@ export function waitMethods(
     });
     if (row.status === "completed") return decode(row.result) as T;
     if ((row as { inserted?: boolean }).inserted)
-      host.emit("input.requested", { step: stepName, data: { name, ...request } } as never);
+      host.emit("input.requested", { step: stepName, data: { name, ...request } });
     const timedOut = row.status === "timeout" || due(row.timeout_at);
     if (!timedOut) return suspend(row.timeout_at?.getTime() ?? null);
     if (options.onTimeout === "fail") {
@@ -216,6 +216,7 @@ export function waitMethods(
     workflow: WorkflowRef,
     data: unknown,
     options: StartChildOptions = {},
+    beforeInsert?: (id: string, ref: string) => Promise<unknown>,
   ): Promise<{ id: string; ref: string }> {
     const name = typeof workflow === "string" ? workflow : workflow?.name;
     if (typeof name !== "string" || !name)
@@ -227,6 +228,8 @@ export function waitMethods(
     const ref = options.ref ?? `${name}#${++childSeq}`;
     const id = childIdFor(host.executionId, stepPath, ref);
     const value = def ? await validateInput(def, data) : data;
+    // callWorkflow opens (and checks) its wait first, so a changed call never starts a child.
+    await beforeInsert?.(id, ref);
     const t = now();
     await host.executionStore.insert({
       id,
@@ -249,12 +252,9 @@ export function waitMethods(
     data: unknown,
     options: CallChildOptions<O> = {},
   ): Promise<O> {
-    const { id, ref } = await start(workflow, data, options);
-    const row = await open({
-      kind: "child",
-      name: ref,
-      childId: id,
-      timeoutAt: timeoutAt(options),
+    let row!: WaitRow;
+    const { id } = await start(workflow, data, options, async (childId, ref) => {
+      row = await open({ kind: "child", name: ref, childId, timeoutAt: timeoutAt(options) });
     });
     const what = `Child workflow ${id}`;
     const answer = (r: { status: ExecutionStatus; output: unknown; error: unknown }): O => {

@@ -37,7 +37,8 @@ export interface ExecutionFilter {
 
 /** Outcome of a state-changing call on one execution. */
 export type ChangeOutcome =
-  { ok: true; row: ExecutionRow } | { ok: false; current: { status: ExecutionStatus } | null };
+  | { ok: true; row: ExecutionRow; cascaded?: ExecutionRow[] }
+  | { ok: false; current: { status: ExecutionStatus } | null };
 
 const ACTIVE = ["pending", "running", "waiting"];
 
@@ -217,14 +218,17 @@ export class ExecutionQueries extends StoreBase {
       [id, JSON.stringify(error), now, ACTIVE, this.channel, origin, compensate],
     );
     const root = rows.find((r) => r.root);
-    if (root) return { ok: true, row: root };
+    if (root) return { ok: true, row: root, cascaded: rows.filter((r) => !r.root) };
     return { ok: false, current: await this.current(id) };
   }
 
   /** Puts a failed execution back to work at the node that failed, with fresh attempts. */
   async retry(id: string, now: Date): Promise<ChangeOutcome> {
     const { rows } = await this.driver.query<ExecutionRow>(
-      `WITH u AS (
+      `WITH w AS (
+         DELETE FROM ${this.t("waits")} WHERE execution_id = $1 AND status IN ('timeout', 'cancelled')
+           AND EXISTS (SELECT 1 FROM ${this.t("executions")} WHERE id = $1 AND status = 'failed')),
+       u AS (
          UPDATE ${this.t("executions")} SET status = 'pending', error = NULL, completed_at = NULL,
            output = NULL, updated_at = $2, run_at = $2, lease_owner = NULL,
            state = state || jsonb_build_object('floor',
@@ -250,7 +254,9 @@ export class ExecutionQueries extends StoreBase {
     }
     const { rows } = await this.driver.query<{ n: number }>(
       `WITH d AS (DELETE FROM ${this.t("executions")} WHERE ${cond} RETURNING id),
-            s AS (DELETE FROM ${this.t("steps")} WHERE execution_id IN (SELECT id FROM d))
+            s AS (DELETE FROM ${this.t("steps")} WHERE execution_id IN (SELECT id FROM d)),
+            w AS (DELETE FROM ${this.t("waits")} WHERE execution_id IN (SELECT id FROM d)),
+            v AS (DELETE FROM ${this.t("events")} WHERE execution_id IN (SELECT id FROM d))
        SELECT count(*)::int AS n FROM d`,
       [before, statuses],
     );

@@ -134,6 +134,7 @@ export class ScheduleQueries extends StoreBase {
     return this.driver.transaction(fn);
   }
 
+  /** Reads a schedule by name, or null. */
   async get(name: string, db: Queryable = this.driver): Promise<ScheduleRecord | null> {
     const { rows } = await db.query<Row>(
       `SELECT ${COLUMNS} FROM ${this.t("schedules")} WHERE name = $1`,

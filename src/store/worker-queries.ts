@@ -91,6 +91,8 @@ export interface ExecutionWrite {
   suspend?: { until: Date | null; seenSignal: number };
   /** Tell the parent execution (if any) that something happened: this child ended. */
   wakeParent?: boolean;
+  /** The execution ended: its waits still pending are cancelled (nobody answers them now). */
+  cancelWaits?: boolean;
 }
 
 const EXEC_FIELDS: [keyof ExecutionWrite, string, string][] = [
@@ -195,6 +197,9 @@ export class WorkerQueries extends StoreBase {
     if (exec.release) sets.push("lease_owner = NULL", "lease_token = lease_token + 1");
     let sql = `WITH e AS (UPDATE ${this.t("executions")} SET ${sets.join(", ")}
       WHERE id = $1 AND lease_token = $2 RETURNING id, parent_id)`;
+    if (exec.cancelWaits)
+      sql += `, cw AS (UPDATE ${this.t("waits")} SET status = 'cancelled', completed_at = $3
+        WHERE execution_id = (SELECT id FROM e) AND status = 'pending')`;
     if (exec.wakeParent) {
       params.push(this.channel);
       sql += `, p AS (UPDATE ${this.t("executions")} SET signal_seq = signal_seq + 1,

@@ -136,3 +136,49 @@ describe.each(backends)("human input on $name", (backend) => {
     });
   });
 });
+
+describe.each(backends)("waits when an execution ends on $name", (backend) => {
+  const e = engines(backend);
+  afterEach(() => e.cleanup());
+
+  it("a workflow timeout cancels its pending input; answering it is InvalidStateError", async () => {
+    const wf = workflow("boss_timeout", { timeout: 500 }).step("s", async (_d, ctx) =>
+      ctx.waitForApproval("boss"),
+    );
+    const durable = await e.open({ workflows: [wf] });
+    const id = await durable.start(wf, {});
+    await expect(durable.result(id, { timeout: 5000 })).rejects.toMatchObject({
+      error: { type: "WorkflowTimeoutError" },
+    });
+    expect(await durable.listPendingInputs({ workflowId: id })).toEqual([]);
+    expect(
+      (await durable.listPendingInputs({ workflowId: id, status: "cancelled" })).map((i) => i.name),
+    ).toEqual(["boss"]);
+    await expect(durable.provideInput(id, "boss", true)).rejects.toMatchObject({
+      name: "InvalidStateError",
+    });
+  });
+
+  it("retry after a wait timeout waits afresh; cleanup removes the waits too", async () => {
+    const wf = workflow("retry_wait").step("s", async (_d, ctx) =>
+      ctx.waitForText("note", { timeout: 300 }),
+    );
+    const durable = await e.open({ workflows: [wf] });
+    const id = await durable.start(wf, {});
+    await expect(durable.result(id, { timeout: 5000 })).rejects.toMatchObject({
+      error: { type: "WaitTimeoutError" },
+    });
+    await durable.retry(id);
+    await expect
+      .poll(async () => (await durable.listPendingInputs({ workflowId: id })).length, {
+        timeout: 5000,
+      })
+      .toBe(1);
+    await durable.provideInput(id, "note", "in time");
+    expect(await durable.result(id, { timeout: 5000 })).toBe("in time");
+    expect(await durable.cleanup({ olderThan: new Date(Date.now() + 1000) })).toBe(1);
+    expect(
+      await durable.listPendingInputs({ workflowId: id, status: ["completed", "timeout"] }),
+    ).toEqual([]);
+  });
+});
