@@ -181,7 +181,10 @@ export class ExecutionRun implements RunScope, WaitHost {
       await this.deps.store.recordCancelledStep(this.executionId, step);
       return false;
     }
-    const id = await this.write(progress, step);
+    const id =
+      progress.context === undefined && progress.currentStep === undefined
+        ? await this.deps.store.recordStep(this.executionId, this.token, step)
+        : await this.write(progress, step);
     if (id === null) {
       this.abort("lease_lost");
       return false;

@@ -244,6 +244,23 @@ export class WorkerQueries extends StoreBase {
     return rows;
   }
 
+  /**
+   * Inserts a step record while the lease is ours, without touching the execution row
+   * (parallel children, forEach items): fenced by a shared lock on the row, so records
+   * of concurrent children do not queue behind each other, and a cancel or takeover
+   * (which bumps the token) orders after it. Resolves to the record's id, or null.
+   */
+  async recordStep(id: string, token: number, step: StepWrite): Promise<number | null> {
+    const params: unknown[] = [id, token];
+    const { rows } = await this.driver.query<{ id: number }>(
+      `WITH e AS (SELECT id FROM ${this.t("executions")} WHERE id = $1 AND lease_token = $2 FOR SHARE)
+       INSERT INTO ${this.t("steps")} (${STEP_COLUMNS})
+       SELECT e.id, ${stepValues(step, params)} FROM e RETURNING id::float8 AS id`,
+      params,
+    );
+    return rows[0] ? Number(rows[0].id) : null;
+  }
+
   /** Inserts a step record for an execution that was cancelled under a running step. */
   async recordCancelledStep(id: string, step: StepWrite): Promise<void> {
     const params: unknown[] = [id];
