@@ -185,10 +185,20 @@ export class DurableSignals extends DurableControl {
     this.assertOpen();
     const wanted = new Set([options.status ?? "pending"].flat());
     const limit = checkLimit(options.limit ?? 50);
+    // Which wait rows can hold entries of the wanted statuses (a waitForAll that is still
+    // pending holds received names too; a completed waitForAny, cancelled ones).
+    const rowStatuses = new Set<string>();
+    for (const st of wanted) {
+      if (st === "pending") rowStatuses.add("pending");
+      if (st === "received") rowStatuses.add("completed").add("pending");
+      if (st === "timeout") rowStatuses.add("timeout");
+      if (st === "cancelled") rowStatuses.add("cancelled").add("completed");
+    }
     const rows = await this.waitQueries().list({
       kinds: ["event", "any", "all"],
       workflowId: options.workflowId,
       name: options.event,
+      status: [...rowStatuses],
       limit: Math.min(1000, limit * 4),
     });
     return rows

@@ -92,7 +92,8 @@ export async function runLeaf(scope: RunScope, leaf: LeafSpec): Promise<Outcome>
       if (
         !(await scope.record({
           ...base,
-          attempt: h.attempts + 1,
+          // A step cut short while resuming after a wait was still its waiting attempt.
+          attempt: h.last?.status === "waiting" ? h.last.attempt : h.attempts + 1,
           status: "failed",
           error,
           completedAt: at,

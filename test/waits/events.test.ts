@@ -184,4 +184,19 @@ describe.each(backends)("sleep and events on $name", (backend) => {
         "workflow.completed",
       ]);
   });
+
+  it("listPendingEvents finds an old pending wait behind newer answered ones", async () => {
+    const wf = workflow("old_waiter").step("s", async (_d, ctx) => ctx.waitForEvent("go"));
+    const durable = await e.open({ workflows: [wf] });
+    const old = await durable.start(wf, {});
+    await expect.poll(() => statusOf(durable, old), { timeout: 5000 }).toBe("waiting");
+    for (let i = 0; i < 4; i++) {
+      const id = await durable.start(wf, {});
+      await expect.poll(() => statusOf(durable, id), { timeout: 5000 }).toBe("waiting");
+      await durable.sendEvent(id, "go", i);
+      await durable.result(id, { timeout: 5000 });
+    }
+    const pending = await durable.listPendingEvents({ limit: 1 });
+    expect(pending.map((p) => p.workflowId)).toEqual([old]);
+  });
 });
