@@ -199,4 +199,54 @@ describe.each(backends)("sleep and events on $name", (backend) => {
     const pending = await durable.listPendingEvents({ limit: 1 });
     expect(pending.map((p) => p.workflowId)).toEqual([old]);
   });
+
+  it("waits work inside branch cases, loop iterations and forEach items", async () => {
+    const wf = workflow<{ rounds: number }>("waits_everywhere")
+      .branch("route", () => "a", {
+        a: (b) =>
+          b.step("in_case", async (d, ctx) => ({
+            ...d,
+            caseGot: await ctx.waitForEvent<number>("case"),
+          })),
+      })
+      .loop("rounds", { while: (d) => (d.done ?? 0) < d.rounds }, (b) =>
+        b.step("round", async (d, ctx) => ({
+          ...d,
+          done: (d.done ?? 0) + (await ctx.waitForEvent<number>("tick")),
+        })),
+      )
+      .forEach(
+        "items",
+        () => ["x", "y"],
+        async (item, ctx) => `${item}:${await ctx.waitForEvent<string>(`item-${item}`)}`,
+        { concurrency: 2 },
+      );
+    const durable = await e.open({ workflows: [wf] });
+    const id = await durable.start(wf, { rounds: 2 });
+    const waitingFor = async () =>
+      (await durable.listPendingEvents({ workflowId: id })).map((p) => p.event).sort();
+    await expect.poll(waitingFor, { timeout: 5000 }).toEqual(["case"]);
+    await durable.sendEvent(id, "case", 7);
+    await expect.poll(waitingFor, { timeout: 5000 }).toEqual(["tick"]);
+    await durable.sendEvent(id, "tick", 1);
+    await expect
+      .poll(
+        async () =>
+          (await durable.listPendingEvents({ workflowId: id, status: "received" })).length,
+        {
+          timeout: 5000,
+        },
+      )
+      .toBe(2);
+    await durable.sendEvent(id, "tick", 1);
+    await expect.poll(waitingFor, { timeout: 5000 }).toEqual(["item-x", "item-y"]);
+    await durable.sendEvent(id, "item-y", "Y");
+    await durable.sendEvent(id, "item-x", "X");
+    const out = (await durable.result(id, { timeout: 5000 })) as Record<string, unknown>;
+    expect(out).toMatchObject({ rounds: 2, caseGot: 7, done: 2 });
+    expect(out.__results__).toEqual([
+      { ok: true, value: "x:X" },
+      { ok: true, value: "y:Y" },
+    ]);
+  });
 });
