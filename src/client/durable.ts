@@ -41,6 +41,7 @@ export async function createDurable(options?: DurableOptions): Promise<Durable> 
   const resolved = resolveOptions(options);
   const driver = await openDriver(resolved.database, {
     poolSize: resolved.poolSize,
+    preparedStatements: resolved.preparedStatements,
     logger: resolved.logger,
   });
   try {

@@ -46,6 +46,11 @@ export interface DurableOptions {
   idGenerator?: () => string;
   /** Size of the connection pool the engine creates for a connection string (default 20). */
   poolSize?: number;
+  /**
+   * Use named prepared statements on PostgreSQL (default true). Turn off behind a
+   * connection pooler in transaction mode.
+   */
+  preparedStatements?: boolean;
 }
 
 /** Options with every default applied. */
@@ -66,6 +71,7 @@ export interface ResolvedOptions {
   shutdownTimeout: number;
   idGenerator: () => string;
   poolSize: number;
+  preparedStatements: boolean;
 }
 
 const KNOWN = new Set([
@@ -85,6 +91,7 @@ const KNOWN = new Set([
   "shutdownTimeout",
   "idGenerator",
   "poolSize",
+  "preparedStatements",
 ]);
 
 const quietConsoleLogger: Logger = {
@@ -159,7 +166,7 @@ export function resolveOptions(input: DurableOptions | undefined): ResolvedOptio
   const schedulerInterval = ms("schedulerInterval", 60_000);
   const shutdownTimeout = ms("shutdownTimeout", 10_000);
   const poolSize = ms("poolSize", 20);
-  for (const key of ["queueEnabled", "migrate"] as const)
+  for (const key of ["queueEnabled", "migrate", "preparedStatements"] as const)
     if (o[key] !== undefined && typeof o[key] !== "boolean")
       problems.push(`${key} must be a boolean`);
   const captureLogs = o.captureLogs ?? {};
@@ -196,5 +203,6 @@ export function resolveOptions(input: DurableOptions | undefined): ResolvedOptio
     shutdownTimeout,
     idGenerator,
     poolSize,
+    preparedStatements: o.preparedStatements ?? true,
   };
 }

@@ -49,7 +49,7 @@ export class ExecutionQueries extends StoreBase {
    * Returns the id; `created` is false when the id or idempotency key already existed.
    */
   async insert(e: NewExecution): Promise<{ id: string; created: boolean }> {
-    const { rows } = await this.driver.query<{ id: string }>(
+    const { rows } = await this.driver.query<{ id: string; run_at: Date }>(
       `WITH ins AS (
          INSERT INTO ${this.t("executions")} (id, workflow, status, queue, priority, input, context,
            idempotency_key, scheduled_at, run_at, created_at, updated_at, parent_id, parent_step,
@@ -57,8 +57,7 @@ export class ExecutionQueries extends StoreBase {
          VALUES ($1, $2, 'pending', $3, $4, $5::jsonb, $5::jsonb, $6, $7, $8, $9, $9, $10, $11, $12, $13)
          ON CONFLICT DO NOTHING
          RETURNING id, queue, run_at)
-       SELECT id, pg_notify($14, $15 || CASE WHEN run_at > $9
-         THEN '@' || (extract(epoch FROM run_at) * 1000)::bigint ELSE '' END) AS n FROM ins`,
+       SELECT id, run_at FROM ins`,
       [
         e.id,
         e.workflow,
@@ -73,11 +72,13 @@ export class ExecutionQueries extends StoreBase {
         e.parentStep ?? null,
         e.scheduleName ?? null,
         e.scheduleFireAt ?? null,
-        this.channel,
-        Notice.work(e.queue),
       ],
     );
-    if (rows[0]) return { id: rows[0].id, created: true };
+    if (rows[0]) {
+      const at = e.runAt.getTime();
+      this.notifier.send(Notice.work(e.queue, at > e.now.getTime() ? at : undefined));
+      return { id: rows[0].id, created: true };
+    }
     const existing = await this.driver.query<{ id: string }>(
       `SELECT id FROM ${this.t("executions")} WHERE id = $1 OR idempotency_key = $2 LIMIT 1`,
       [e.id, e.idempotencyKey],

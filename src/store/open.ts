@@ -35,7 +35,7 @@ export function checkDatabase(database: unknown): string | null {
 /** Opens a driver; `poolSize` sizes a pool the engine creates itself. */
 export async function openDriver(
   database: DatabaseOption,
-  options: { poolSize?: number; logger?: Logger } = {},
+  options: { poolSize?: number; logger?: Logger; preparedStatements?: boolean } = {},
 ): Promise<Driver> {
   const problem = checkDatabase(database);
   if (problem) throw new ConfigError(problem);

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import pg from "pg";
 import type { Driver, Queryable, QueryResult } from "./driver.js";
 import type { Logger } from "../core/types.js";
@@ -9,12 +10,34 @@ export interface PgDriverOptions {
   /** Pool size when the driver creates the pool. */
   poolSize?: number;
   logger?: Logger;
+  /**
+   * Run parameterized statements as named prepared statements (default true): the
+   * server parses and plans each once per connection instead of on every call. Turn it
+   * off behind a pooler in transaction mode (PgBouncer before 1.21).
+   */
+  preparedStatements?: boolean;
 }
 
+/** Names of prepared statements by SQL text (per driver; texts are a bounded set). */
+type StatementNames = Map<string, string> | null;
+
 class PgQueryable implements Queryable {
-  constructor(private readonly client: pg.Pool | pg.PoolClient) {}
+  constructor(
+    private readonly client: pg.Pool | pg.PoolClient,
+    protected readonly names: StatementNames,
+  ) {}
 
   async query<Row>(sql: string, params?: unknown[]): Promise<QueryResult<Row>> {
+    if (this.names && params && params.length > 0) {
+      let name = this.names.get(sql);
+      if (name === undefined) {
+        if (this.names.size > 2000) this.names.clear();
+        name = `durable_${createHash("sha1").update(sql).digest("hex").slice(0, 24)}`;
+        this.names.set(sql, name);
+      }
+      const res = await this.client.query({ name, text: sql, values: params });
+      return { rows: res.rows as Row[] };
+    }
     const res = await this.client.query(sql, params as unknown[]);
     return { rows: res.rows as Row[] };
   }
@@ -39,7 +62,8 @@ export class PgDriver extends PgQueryable implements Driver {
       typeof options.database === "string"
         ? new pg.Pool({ connectionString: options.database, max: options.poolSize ?? 10 })
         : options.database;
-    super(pool);
+    const names = options.preparedStatements === false ? null : new Map<string, string>();
+    super(pool, names);
     this.pool = pool;
     this.ownsPool = ownsPool;
     this.logger = options.logger;
@@ -52,7 +76,7 @@ export class PgDriver extends PgQueryable implements Driver {
     const client = await this.pool.connect();
     try {
       await client.query("BEGIN");
-      const out = await fn(new PgQueryable(client));
+      const out = await fn(new PgQueryable(client, this.names));
       await client.query("COMMIT");
       return out;
     } catch (err) {

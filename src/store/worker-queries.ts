@@ -212,14 +212,11 @@ export class WorkerQueries extends StoreBase {
     }
     const stepId = step ? "(SELECT id FROM s)" : "0";
     const woke = exec.wakeParent ? ", (SELECT count(*) FROM p) AS woke" : "";
-    if (notify !== undefined) {
-      params.push(this.channel, notify);
-      sql += ` SELECT ${stepId} AS step_id${woke}, pg_notify($${params.length - 1}, $${params.length}) FROM e`;
-    } else {
-      sql += ` SELECT ${stepId} AS step_id${woke} FROM e`;
-    }
+    sql += ` SELECT ${stepId} AS step_id${woke} FROM e`;
     const { rows } = await this.driver.query<{ step_id: number }>(sql, params);
-    return rows[0] ? Number(rows[0].step_id) : null;
+    if (!rows[0]) return null;
+    if (notify !== undefined) this.notifier.send(notify);
+    return Number(rows[0].step_id);
   }
 
   /** The earliest due time after `now` on a queue (for the worker's one timer), or null. */
