@@ -201,7 +201,7 @@ describe.each(backends)("sleep and events on $name", (backend) => {
   });
 
   it("waits work inside branch cases, loop iterations and forEach items", async () => {
-    const wf = workflow<{ rounds: number }>("waits_everywhere")
+    const wf = workflow<{ rounds: number; done?: number; caseGot?: number }>("waits_everywhere")
       .branch("route", () => "a", {
         a: (b) =>
           b.step("in_case", async (d, ctx) => ({
