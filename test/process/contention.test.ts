@@ -6,10 +6,16 @@
  */
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDurable, type Durable } from "../../src/index.js";
-import { dropSchema, postgres, uniquePrefix } from "../helpers/backends.js";
-import { allWorkflows, effectsDdl, pairWorkflow } from "./fixtures/workflows.js";
-import { explained, killAllWorkers, spawnWorker, stopWorker, waitFor } from "./helpers.js";
+import { type Durable } from "../../src/index.js";
+import { pairWorkflow } from "./fixtures/workflows.js";
+import {
+  explained,
+  spawnWorker,
+  stopWorker,
+  waitFor,
+  openProcessSchema,
+  closeProcessSchema,
+} from "./helpers.js";
 
 const EXECUTIONS = 2000;
 
@@ -19,22 +25,10 @@ describe("two worker processes on one schema (postgres)", () => {
   let client: Durable;
 
   beforeAll(async () => {
-    db = (await postgres.database()) as pg.Pool;
-    prefix = uniquePrefix("contention");
-    client = await createDurable({
-      database: db,
-      prefix,
-      workflows: allWorkflows,
-      queueEnabled: false,
-    });
-    await db.query(effectsDdl(prefix));
+    ({ db, prefix, client } = await openProcessSchema("contention"));
   });
 
-  afterAll(async () => {
-    await killAllWorkers();
-    await client.close();
-    await dropSchema(postgres, prefix);
-  });
+  afterAll(() => closeProcessSchema({ db, prefix, client }));
 
   it(`runs ${EXECUTIONS} executions, every step exactly once, work shared by both`, async () => {
     // A lease long enough that a starved process (2 cores, busy CI) keeps its leases:

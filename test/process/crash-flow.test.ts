@@ -11,16 +11,12 @@
 import type pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
-  createDurable,
   type AnyWorkflow,
   type Durable,
   type Execution,
   type StepExecution,
 } from "../../src/index.js";
-import { dropSchema, postgres, uniquePrefix } from "../helpers/backends.js";
 import {
-  allWorkflows,
-  effectsDdl,
   flowBranchWorkflow,
   flowForEachWorkflow,
   flowGotoWorkflow,
@@ -31,11 +27,12 @@ import {
 } from "./fixtures/workflows.js";
 import {
   explained,
-  killAllWorkers,
   spawnWorker,
   stopWorker,
   waitFor,
   type ChildWorker,
+  openProcessSchema,
+  closeProcessSchema,
 } from "./helpers.js";
 
 const STALE_LOCK_TIMEOUT = 1500; // the fixture's default (heartbeat every 300 ms)
@@ -66,24 +63,11 @@ describe("a SIGKILL inside each node kind, resumed in another process (postgres)
   let client: Durable;
 
   beforeEach(async () => {
-    db = (await postgres.database()) as pg.Pool;
-    prefix = uniquePrefix("crashflow");
-    // A client-only engine: starts and reads, runs nothing. It also creates the schema.
-    client = await createDurable({
-      database: db,
-      prefix,
-      workflows: allWorkflows,
-      queueEnabled: false,
-    });
-    await db.query(effectsDdl(prefix));
+    ({ db, prefix, client } = await openProcessSchema("crashflow"));
     await db.query(switchesDdl(prefix));
   });
 
-  afterEach(async () => {
-    await killAllWorkers();
-    await client.close();
-    await dropSchema(postgres, prefix);
-  });
+  afterEach(() => closeProcessSchema({ db, prefix, client }));
 
   const allEffects = async (): Promise<Effect[]> => {
     const { rows } = await db.query<Effect>(

@@ -7,30 +7,18 @@
  */
 import type pg from "pg";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { createDurable, type Durable } from "../../src/index.js";
-import { dropSchema, postgres, uniquePrefix } from "../helpers/backends.js";
-import { allWorkflows, effectsDdl, flowForEachIntoWorkflow } from "./fixtures/workflows.js";
-import { killAllWorkers, spawnWorker, waitFor } from "./helpers.js";
+import { type Durable } from "../../src/index.js";
+
+import { flowForEachIntoWorkflow } from "./fixtures/workflows.js";
+import { spawnWorker, waitFor, openProcessSchema, closeProcessSchema } from "./helpers.js";
 
 let db: pg.Pool;
 let prefix: string;
 let client: Durable;
 beforeEach(async () => {
-  db = (await postgres.database()) as pg.Pool;
-  prefix = uniquePrefix("repro");
-  client = await createDurable({
-    database: db,
-    prefix,
-    workflows: allWorkflows,
-    queueEnabled: false,
-  });
-  await db.query(effectsDdl(prefix));
+  ({ db, prefix, client } = await openProcessSchema("repro"));
 });
-afterEach(async () => {
-  await killAllWorkers();
-  await client.close();
-  await dropSchema(postgres, prefix);
-});
+afterEach(() => closeProcessSchema({ db, prefix, client }));
 
 const steps = async (id: string) =>
   (await client.getExecution(id, { includeSteps: true }))?.steps ?? [];

@@ -7,10 +7,16 @@
  */
 import type pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createDurable, type Durable, type StepExecution } from "../../src/index.js";
-import { dropSchema, postgres, uniquePrefix } from "../helpers/backends.js";
-import { allWorkflows, crashWorkflow, effectsDdl, suicideWorkflow } from "./fixtures/workflows.js";
-import { explained, killAllWorkers, spawnWorker, stopWorker, waitFor } from "./helpers.js";
+import { type Durable, type StepExecution } from "../../src/index.js";
+import { crashWorkflow, suicideWorkflow } from "./fixtures/workflows.js";
+import {
+  explained,
+  spawnWorker,
+  stopWorker,
+  waitFor,
+  openProcessSchema,
+  closeProcessSchema,
+} from "./helpers.js";
 
 const STALE_LOCK_TIMEOUT = 1500; // the fixture's default (heartbeat every 300 ms)
 
@@ -40,23 +46,10 @@ describe("crash recovery across processes (postgres)", () => {
   };
 
   beforeEach(async () => {
-    db = (await postgres.database()) as pg.Pool;
-    prefix = uniquePrefix("crash");
-    // A client-only engine: starts and reads, runs nothing. It also creates the schema.
-    client = await createDurable({
-      database: db,
-      prefix,
-      workflows: allWorkflows,
-      queueEnabled: false,
-    });
-    await db.query(effectsDdl(prefix));
+    ({ db, prefix, client } = await openProcessSchema("crash"));
   });
 
-  afterEach(async () => {
-    await killAllWorkers();
-    await client.close();
-    await dropSchema(postgres, prefix);
-  });
+  afterEach(() => closeProcessSchema({ db, prefix, client }));
 
   it("a SIGKILLed worker's step is taken over after the lease expires and recorded as LeaseExpired", async () => {
     const id = await client.start(crashWorkflow, { n: 1 });

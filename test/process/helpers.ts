@@ -4,7 +4,10 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { DATABASE_URL } from "../helpers/backends.js";
+import type pg from "pg";
+import { createDurable, type Durable } from "../../src/index.js";
+import { DATABASE_URL, dropSchema, postgres, uniquePrefix } from "../helpers/backends.js";
+import { allWorkflows, effectsDdl } from "./fixtures/workflows.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const WORKER = fileURLToPath(new URL("./fixtures/worker.ts", import.meta.url));
@@ -99,4 +102,32 @@ export async function explained<T>(workers: ChildWorker[], fn: () => Promise<T>)
       err.message += workers.map((w) => `\n--- worker ${w.pid} output:\n${w.output()}`).join("");
     throw err;
   }
+}
+
+/** A test schema with a client-only engine (it creates the schema) and the effects table. */
+export interface ProcessSchema {
+  db: pg.Pool;
+  prefix: string;
+  client: Durable;
+}
+
+/** Opens a fresh schema for a multi-process test. */
+export async function openProcessSchema(label: string, extraDdl = ""): Promise<ProcessSchema> {
+  const db = (await postgres.database()) as pg.Pool;
+  const prefix = uniquePrefix(label);
+  const client = await createDurable({
+    database: db,
+    prefix,
+    workflows: allWorkflows,
+    queueEnabled: false,
+  });
+  await db.query(effectsDdl(prefix) + extraDdl);
+  return { db, prefix, client };
+}
+
+/** Kills the test's workers, closes its client and drops its schema. */
+export async function closeProcessSchema(s: ProcessSchema): Promise<void> {
+  await killAllWorkers();
+  await s.client.close();
+  await dropSchema(postgres, s.prefix);
 }

@@ -7,10 +7,16 @@
  */
 import type pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createDurable, type Durable, type StepExecution } from "../../src/index.js";
-import { dropSchema, postgres, uniquePrefix } from "../helpers/backends.js";
-import { allWorkflows, effectsDdl, waitsBetweenWorkflow } from "./fixtures/workflows.js";
-import { explained, killAllWorkers, spawnWorker, stopWorker, waitFor } from "./helpers.js";
+import { type Durable, type StepExecution } from "../../src/index.js";
+import { waitsBetweenWorkflow } from "./fixtures/workflows.js";
+import {
+  explained,
+  spawnWorker,
+  stopWorker,
+  waitFor,
+  openProcessSchema,
+  closeProcessSchema,
+} from "./helpers.js";
 
 interface Effect {
   step: string;
@@ -55,23 +61,10 @@ describe("a worker killed between two waits of a step (postgres)", () => {
   };
 
   beforeEach(async () => {
-    db = (await postgres.database()) as pg.Pool;
-    prefix = uniquePrefix("waitcrash");
-    // A client-only engine: starts, signals and reads, runs nothing. It creates the schema.
-    client = await createDurable({
-      database: db,
-      prefix,
-      workflows: allWorkflows,
-      queueEnabled: false,
-    });
-    await db.query(effectsDdl(prefix));
+    ({ db, prefix, client } = await openProcessSchema("waitcrash"));
   });
 
-  afterEach(async () => {
-    await killAllWorkers();
-    await client.close();
-    await dropSchema(postgres, prefix);
-  });
+  afterEach(() => closeProcessSchema({ db, prefix, client }));
 
   it("replays the answered wait, re-runs the work before the kill, and completes with both payloads", async () => {
     const id = await client.start(waitsBetweenWorkflow, { n: 1 });
