@@ -44,19 +44,23 @@ describe("LISTEN connection loss on postgres", () => {
       queues: { default: { concurrency: 5, pollInterval: 60_000 } },
     });
     const prefix = (durable as unknown as { options: { prefix: string } }).options.prefix;
-    const killed = await sql<{ ok: boolean }>(
+    const listen = `LISTEN "${prefix}_durable"`;
+    const killed = await sql<{ pid: number; ok: boolean }>(
       postgres,
-      `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE query = $1`,
-      [`LISTEN "${prefix}_durable"`],
+      `SELECT pid, pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE query = $1`,
+      [listen],
     );
-    expect(killed).toEqual([{ ok: true }]);
+    expect(killed.map((k) => k.ok)).toEqual([true]);
+    // A new connection (another pid) has finished its LISTEN.
     await expect
       .poll(
         async () =>
           (
-            await sql(postgres, `SELECT 1 FROM pg_stat_activity WHERE query = $1`, [
-              `LISTEN "${prefix}_durable"`,
-            ])
+            await sql(
+              postgres,
+              `SELECT 1 FROM pg_stat_activity WHERE query = $1 AND state = 'idle' AND pid <> $2`,
+              [listen, killed[0]!.pid],
+            )
           ).length,
         { timeout: 5000 },
       )
