@@ -55,7 +55,13 @@ export class Interpreter {
     for (;;) {
       const node = nodes[index];
       if (!node) return ok(data);
-      const out = await this.node(node, data, [...prefix, node.name], top);
+      const out = await this.node(
+        node,
+        data,
+        [...prefix, node.name],
+        top,
+        top && index === nodes.length - 1,
+      );
       if (out.kind !== "ok") return out;
       const next = nextInPipeline(nodes, index, data, out.value);
       if (next.kind === "error") return failed(toErrorInfo(next.error, node.name));
@@ -65,7 +71,13 @@ export class Interpreter {
     }
   }
 
-  private node(node: Node, data: unknown, path: NodePath, top: boolean): Promise<Outcome> {
+  private node(
+    node: Node,
+    data: unknown,
+    path: NodePath,
+    top: boolean,
+    final: boolean,
+  ): Promise<Outcome> {
     switch (node.kind) {
       case "step":
       case "decision":
@@ -79,6 +91,7 @@ export class Interpreter {
           timeout: node.options.timeout,
           backoff: "suspend",
           progress: top,
+          final,
         });
       case "branch":
         return this.branch(node, data, path);

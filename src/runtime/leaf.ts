@@ -35,6 +35,8 @@ export interface LeafSpec {
   backoff: "suspend" | "inline";
   /** Update the execution's context/current step when this leaf completes. */
   progress: boolean;
+  /** The workflow's last node: its completion is written with the execution's end. */
+  final?: boolean;
   /** Extra fields on ctx (forEach `index`). */
   ctxExtra?: Record<string, unknown>;
   compensationFor?: string;
@@ -184,6 +186,7 @@ export async function runLeaf(scope: RunScope, leaf: LeafSpec): Promise<Outcome>
           compensationFor: leaf.compensationFor ?? null,
         },
         progress,
+        leaf.final === true,
       );
       if (!written) return { kind: "stopped", reason: scope.stopReason() };
       scope.emit("step.completed", { step: leaf.name, attempt });

@@ -57,9 +57,10 @@ export interface RunScope {
   closing(): boolean;
   /**
    * Writes a record (fenced) and adds it to the journal. Returns false when the lease
-   * is gone: the caller must stop.
+   * is gone: the caller must stop. `final`: the record of the workflow's last node; it
+   * rides along with the execution's next write (the end), saving a round trip.
    */
-  record(spec: RecordSpec, progress?: ProgressFields): Promise<boolean>;
+  record(spec: RecordSpec, progress?: ProgressFields, final?: boolean): Promise<boolean>;
   /** Why the run stopped, when `stop` is aborted. */
   stopReason(): StopReason;
   emit(type: LifecycleEventName, extra?: Partial<LifecycleEvent>): void;

@@ -18,7 +18,12 @@ import { Journal, type JournalRecord } from "../engine/journal.js";
 import type { Outcome, StopReason } from "../engine/outcome.js";
 import { readState, type ExecState } from "../engine/state.js";
 import { Notice } from "../store/store-base.js";
-import type { ClaimedRow, ExecutionWrite, WorkerQueries } from "../store/worker-queries.js";
+import type {
+  ClaimedRow,
+  ExecutionWrite,
+  StepWrite,
+  WorkerQueries,
+} from "../store/worker-queries.js";
 import type { ExecutionQueries } from "../store/execution-queries.js";
 import type { WaitQueries } from "../store/wait-queries.js";
 import { waitMethods, type WaitHost, type WaitMethods } from "./waits.js";
@@ -59,6 +64,8 @@ export class ExecutionRun implements RunScope, WaitHost {
   readonly deadline: number | null;
   recovering: boolean;
   private readonly controller = new AbortController();
+  /** The last node's record, written with the execution's next write (see `record`). */
+  private pending: { step: StepWrite; progress: ProgressFields; rec: JournalRecord } | null = null;
   private readonly state: ExecState;
 
   constructor(
@@ -137,21 +144,30 @@ export class ExecutionRun implements RunScope, WaitHost {
     });
   }
 
-  private write(
+  private async write(
     exec: Omit<ExecutionWrite, "now" | "state">,
-    step?: Parameters<WorkerQueries["checkpoint"]>[3],
+    step?: StepWrite,
     notify?: string,
   ): Promise<number | null> {
-    return this.deps.store.checkpoint(
+    const pending = step ? null : this.pending;
+    this.pending = step ? this.pending : null;
+    const id = await this.deps.store.checkpoint(
       this.executionId,
       this.token,
-      { ...exec, now: new Date(this.deps.clock.now()), state: JSON.stringify(this.state) },
-      step,
+      {
+        ...pending?.progress,
+        ...exec,
+        now: new Date(this.deps.clock.now()),
+        state: JSON.stringify(this.state),
+      },
+      step ?? pending?.step,
       notify,
     );
+    if (pending && id !== null) pending.rec.id = id;
+    return id;
   }
 
-  async record(spec: RecordSpec, progress: ProgressFields = {}): Promise<boolean> {
+  async record(spec: RecordSpec, progress: ProgressFields = {}, final = false): Promise<boolean> {
     const output =
       spec.outputJson !== undefined
         ? spec.outputJson
@@ -181,8 +197,9 @@ export class ExecutionRun implements RunScope, WaitHost {
       await this.deps.store.recordCancelledStep(this.executionId, step);
       return false;
     }
-    const id =
-      progress.context === undefined && progress.currentStep === undefined
+    const id = final
+      ? Number.MAX_SAFE_INTEGER // written with the next execution write; id set then
+      : progress.context === undefined && progress.currentStep === undefined
         ? await this.deps.store.recordStep(this.executionId, this.token, step)
         : await this.write(progress, step);
     if (id === null) {
@@ -206,6 +223,7 @@ export class ExecutionRun implements RunScope, WaitHost {
       compensationFor: spec.compensationFor ?? null,
     };
     this.journal.add(rec);
+    if (final) this.pending = { step, progress, rec };
     return true;
   }
 
