@@ -196,6 +196,25 @@ export class Interpreter {
     return { outcomes, firstFailure };
   }
 
+  /**
+   * Joins a fan-out: a fail_fast failure is recorded on the block and fails it; else the
+   * children's outcomes combine (see {@link settle}).
+   */
+  private async join(
+    node: ParallelNode | ForEachNode,
+    path: NodePath,
+    data: unknown,
+    outcomes: (Outcome | undefined)[],
+    firstFailure: Outcome | null,
+  ): Promise<Outcome | ItemResult[]> {
+    if (firstFailure?.kind === "failed") {
+      if (!(await this.mark(node, path, "failed", data, { error: firstFailure.error })))
+        return this.stopped();
+      return firstFailure;
+    }
+    return this.settle(outcomes);
+  }
+
   /** Combines children outcomes: stopped wins, then blocked (earliest), else results. */
   private settle(outcomes: (Outcome | undefined)[]): Outcome | ItemResult[] {
     const blocked: Extract<Outcome, { kind: "blocked" }>[] = [];
@@ -260,12 +279,7 @@ export class Interpreter {
         });
       },
     );
-    if (firstFailure?.kind === "failed") {
-      if (!(await this.mark(node, path, "failed", data, { error: firstFailure.error })))
-        return this.stopped();
-      return firstFailure;
-    }
-    const settled = this.settle(outcomes);
+    const settled = await this.join(node, path, data, outcomes, firstFailure);
     if (!Array.isArray(settled)) return settled;
     const results: Record<string, ItemResult> = {};
     node.children.forEach((child, i) => (results[resultKey(child)] = settled[i]!));
@@ -310,12 +324,7 @@ export class Interpreter {
           abort,
         }),
     );
-    if (firstFailure?.kind === "failed") {
-      if (!(await this.mark(node, path, "failed", data, { error: firstFailure.error })))
-        return this.stopped();
-      return firstFailure;
-    }
-    const settled = this.settle(outcomes);
+    const settled = await this.join(node, path, data, outcomes, firstFailure);
     if (!Array.isArray(settled)) return settled;
     return this.finishBlock(node, path, data, settled, node.options.into);
   }
