@@ -32,10 +32,9 @@ export {
 } from "./core/time.js";
 export type { PendingInput, PendingEvent } from "./client/signals.js";
 export { createDurable, Durable } from "./client/durable.js";
+export type { GetExecutionOptions, ListExecutionsOptions } from "./client/queries.js";
+export type { CleanupOptions } from "./client/control.js";
 export type {
-  GetExecutionOptions,
-  ListExecutionsOptions,
-  CleanupOptions,
   Schedule,
   ScheduleOptions,
   UpdateScheduleOptions,
@@ -44,7 +43,7 @@ export type {
   CatchUp,
   Overlap,
   ScheduleFiredEvent,
-} from "./client/durable.js";
+} from "./client/schedules.js";
 export type { DurableOptions } from "./client/options.js";
 export type { StartOptions } from "./client/start-options.js";
 export { migrate, type MigrateOptions } from "./client/migrate.js";

@@ -46,7 +46,7 @@ export class DurableControl extends DurableQueries {
     const now = this.now();
     const runAt =
       opts.scheduledAt && opts.scheduledAt.getTime() > now ? opts.scheduledAt : new Date(now);
-    const { id } = await this.executions.insert({
+    const id = await this.executions.insert({
       id: opts.id ?? this.options.idGenerator(),
       workflow: def.name,
       queue: opts.queue ?? def.options.queue ?? "default",

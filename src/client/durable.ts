@@ -8,19 +8,6 @@ import { migrateUp, migrationStatus, openDriver } from "../store/index.js";
 import { DurableSchedules } from "./schedules.js";
 import { resolveOptions, type DurableOptions } from "./options.js";
 
-export type { GetExecutionOptions, ListExecutionsOptions } from "./queries.js";
-export type { CleanupOptions } from "./control.js";
-export type {
-  Schedule,
-  ScheduleOptions,
-  UpdateScheduleOptions,
-  ListSchedulesOptions,
-  TriggerScheduleOptions,
-  CatchUp,
-  Overlap,
-  ScheduleFiredEvent,
-} from "./schedules.js";
-
 /**
  * A Durable engine: a client of the database and, unless `queueEnabled` is false, a
  * worker running the registered workflows. Create it with {@link createDurable}.

@@ -4,6 +4,7 @@
  */
 import type { ErrorInfo } from "../core/errors.js";
 import type { Execution, ExecutionStatus, StepExecution } from "../core/types.js";
+import type { Queryable } from "./driver.js";
 import { EXECUTION_COLUMNS, toExecution, toStep, type ExecutionRow, type StepRow } from "./rows.js";
 import { Notice, StoreBase } from "./store-base.js";
 
@@ -42,49 +43,60 @@ export type ChangeOutcome =
 
 const ACTIVE = ["pending", "running", "waiting"];
 
+/**
+ * Inserts an execution row unless one with the same id, idempotency key, or schedule and
+ * fire time exists. Resolves to the new id, or null. Runs on `db` (a transaction too).
+ */
+export async function insertExecutionRow(
+  db: Queryable,
+  table: string,
+  e: NewExecution,
+): Promise<string | null> {
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO ${table} (id, workflow, status, queue, priority, input, context,
+       idempotency_key, scheduled_at, run_at, created_at, updated_at, parent_id, parent_step,
+       schedule_name, schedule_fire_at)
+     VALUES ($1, $2, 'pending', $3, $4, $5::jsonb, $5::jsonb, $6, $7, $8, $9, $9, $10, $11, $12, $13)
+     ON CONFLICT DO NOTHING
+     RETURNING id`,
+    [
+      e.id,
+      e.workflow,
+      e.queue,
+      e.priority,
+      e.input,
+      e.idempotencyKey,
+      e.scheduledAt,
+      e.runAt,
+      e.now,
+      e.parentId ?? null,
+      e.parentStep ?? null,
+      e.scheduleName ?? null,
+      e.scheduleFireAt ?? null,
+    ],
+  );
+  return rows[0]?.id ?? null;
+}
+
 /** Client-side queries. */
 export class ExecutionQueries extends StoreBase {
   /**
-   * Inserts an execution and notifies workers when it is due now, in one round trip.
-   * Returns the id; `created` is false when the id or idempotency key already existed.
+   * Inserts an execution and notifies workers after it commits. Returns its id, or the
+   * id of the execution that already has this id or idempotency key.
    */
-  async insert(e: NewExecution): Promise<{ id: string; created: boolean }> {
-    const { rows } = await this.driver.query<{ id: string; run_at: Date }>(
-      `WITH ins AS (
-         INSERT INTO ${this.t("executions")} (id, workflow, status, queue, priority, input, context,
-           idempotency_key, scheduled_at, run_at, created_at, updated_at, parent_id, parent_step,
-           schedule_name, schedule_fire_at)
-         VALUES ($1, $2, 'pending', $3, $4, $5::jsonb, $5::jsonb, $6, $7, $8, $9, $9, $10, $11, $12, $13)
-         ON CONFLICT DO NOTHING
-         RETURNING id, queue, run_at)
-       SELECT id, run_at FROM ins`,
-      [
-        e.id,
-        e.workflow,
-        e.queue,
-        e.priority,
-        e.input,
-        e.idempotencyKey,
-        e.scheduledAt,
-        e.runAt,
-        e.now,
-        e.parentId ?? null,
-        e.parentStep ?? null,
-        e.scheduleName ?? null,
-        e.scheduleFireAt ?? null,
-      ],
-    );
-    if (rows[0]) {
+  async insert(e: NewExecution): Promise<string> {
+    const id = await insertExecutionRow(this.driver, this.t("executions"), e);
+    if (id !== null) {
       const at = e.runAt.getTime();
       this.notifier.send(Notice.work(e.queue, at > e.now.getTime() ? at : undefined));
-      return { id: rows[0].id, created: true };
+      return id;
     }
     const existing = await this.driver.query<{ id: string }>(
       `SELECT id FROM ${this.t("executions")} WHERE id = $1 OR idempotency_key = $2 LIMIT 1`,
       [e.id, e.idempotencyKey],
     );
     if (!existing.rows[0]) throw new Error("insert conflicted but no conflicting row was found");
-    return { id: existing.rows[0].id, created: false };
+    return existing.rows[0].id;
   }
 
   async get(id: string): Promise<Execution | null> {
@@ -93,14 +105,6 @@ export class ExecutionQueries extends StoreBase {
       [id],
     );
     return rows[0] ? toExecution(rows[0]) : null;
-  }
-
-  async getRow(id: string): Promise<ExecutionRow | null> {
-    const { rows } = await this.driver.query<ExecutionRow>(
-      `SELECT ${EXECUTION_COLUMNS} FROM ${this.t("executions")} WHERE id = $1`,
-      [id],
-    );
-    return rows[0] ?? null;
   }
 
   /** Step records of an execution, in execution order. */

@@ -8,7 +8,7 @@
 import type { ErrorInfo } from "../core/errors.js";
 import type { CatchUp } from "../engine/cron.js";
 import type { Queryable } from "./driver.js";
-import type { NewExecution } from "./execution-queries.js";
+import { insertExecutionRow, type NewExecution } from "./execution-queries.js";
 import { Notice, StoreBase } from "./store-base.js";
 
 /** `overlap` of a schedule. */
@@ -298,29 +298,14 @@ export class ScheduleQueries extends StoreBase {
       e.scheduleFireAt?.getTime() ?? null,
       e.id,
     );
-    const { rows } = await db.query<{ id: string }>(
-      `WITH ins AS (
-         INSERT INTO ${this.t("executions")} (id, workflow, status, queue, priority, input, context,
-           run_at, created_at, updated_at, schedule_name, schedule_fire_at)
-         VALUES ($1, $2, 'pending', $3, $4, $5::jsonb, $5::jsonb, $6, $7, $7, $8, $9)
-         ON CONFLICT DO NOTHING
-         RETURNING id)
-       SELECT id, pg_notify($10, $11) AS n1, pg_notify($10, $12) AS n2 FROM ins`,
-      [
-        e.id,
-        e.workflow,
-        e.queue,
-        e.priority,
-        e.input,
-        e.runAt,
-        e.now,
-        e.scheduleName ?? null,
-        e.scheduleFireAt ?? null,
+    const id = await insertExecutionRow(db, this.t("executions"), e);
+    // Inside the firing transaction: delivered when it commits, with the execution.
+    if (id !== null)
+      await db.query("SELECT pg_notify($1, $2), pg_notify($1, $3)", [
         this.channel,
         Notice.work(e.queue),
         fired,
-      ],
-    );
-    return rows[0]?.id ?? null;
+      ]);
+    return id;
   }
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import type { ExecutionStatus } from "../core/types.js";
-import { Notice, StoreBase } from "./store-base.js";
+import { StoreBase } from "./store-base.js";
 
 /** Kind of a wait. */
 export type WaitKind = "sleep" | "event" | "any" | "all" | "input" | "child";
@@ -254,5 +254,3 @@ export class WaitQueries extends StoreBase {
     return rows;
   }
 }
-
-export { Notice };
