@@ -1,6 +1,6 @@
 /**
- * `createDurable()` and the engine object: the client API (spec 3) over the store,
- * plus the worker that runs executions (spec 2).
+ * `createDurable()` and the engine object: the client API over the store,
+ * plus the worker that runs executions.
  * @module
  */
 import { ConfigError } from "../core/errors.js";

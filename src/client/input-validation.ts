@@ -1,5 +1,5 @@
 /**
- * Checks an answer to a human input request against the request (spec 4).
+ * Checks an answer to a human input request against the request.
  * @module
  */
 import { ValidationError, type ValidationIssue } from "../core/errors.js";

@@ -1,5 +1,5 @@
 /**
- * `migrate.up / down / status` (spec 10) on any `database` option.
+ * `migrate.up / down / status` on any `database` option.
  * @module
  */
 import {

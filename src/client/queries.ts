@@ -59,7 +59,7 @@ export class DurableQueries extends DurableCore {
   }
 
   /**
-   * Draws a workflow as JSON, Mermaid or Graphviz DOT (spec 8); with `executionId`,
+   * Draws a workflow as JSON, Mermaid or Graphviz DOT; with `executionId`,
    * every node carries that execution's state (status, attempts, duration).
    */
   async graph(

@@ -1,5 +1,5 @@
 /**
- * Types of the schedule API (spec 7) and the checks and mapping behind it.
+ * Types of the schedule API and the checks and mapping behind it.
  * @module
  */
 import { ValidationError, type ErrorInfo } from "../core/errors.js";
@@ -11,7 +11,7 @@ import type { Overlap, ScheduleRecord } from "../store/schedule-queries.js";
 
 export type { CatchUp, Overlap };
 
-/** A cron schedule (spec 7). */
+/** A cron schedule. */
 export interface Schedule<Input = unknown> {
   /** Unique name (letters, digits, `_`, `-`, `.`). */
   name: string;

@@ -1,5 +1,5 @@
 /**
- * Cron schedules of the engine object (spec 7): create, read, list, change, delete,
+ * Cron schedules of the engine object: create, read, list, change, delete,
  * enable, disable and trigger. Schedules fire in the engines that run
  * (`queueEnabled`) and have the schedule's workflow registered; see
  * `docs/scheduling.md`.

@@ -1,6 +1,6 @@
 /**
  * Signals into running executions: `sendEvent`, `provideInput`, and the listings of
- * what executions wait for (spec 4).
+ * what executions wait for.
  * @module
  */
 import type { FormField, InputChoice, InputType } from "../core/context.js";
@@ -11,7 +11,7 @@ import { WaitQueries, type WaitRow } from "../store/index.js";
 import { DurableControl } from "./control.js";
 import { checkInputResponse } from "./input-validation.js";
 
-/** A request for human input (spec 4). */
+/** A request for human input. */
 export interface PendingInput {
   id: string;
   workflowId: string;
@@ -29,7 +29,7 @@ export interface PendingInput {
   completedAt: Date | null;
 }
 
-/** A wait for an event (spec 4); one per awaited event name. */
+/** A wait for an event; one per awaited event name. */
 export interface PendingEvent {
   id: string;
   workflowId: string;

@@ -101,7 +101,7 @@ export interface Execution<Output = unknown> {
   updatedAt: Date;
   compensationResults: CompensationResult[] | null;
   compensatedAt: Date | null;
-  /** Name of the schedule that started it (spec 7); null when no schedule did. */
+  /** Name of the schedule that started it; null when no schedule did. */
   scheduleName: string | null;
   /** The cron fire time it was started for; null when not started by a cron fire. */
   scheduleFireAt: Date | null;

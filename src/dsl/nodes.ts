@@ -126,7 +126,7 @@ export interface CompensationDef {
   options: { retry?: RetryPolicy; timeout?: number };
 }
 
-/** Declared cron schedule of a workflow (spec 7). */
+/** Declared cron schedule of a workflow. */
 export interface DeclaredSchedule {
   cron: string;
   timezone?: string;

@@ -1,5 +1,5 @@
 /**
- * Which compensations run after a failure, in which order (spec 1.6).
+ * Which compensations run after a failure, in which order.
  * @module
  */
 import type { WorkflowDefinition, Node, StepOptions } from "../dsl/nodes.js";

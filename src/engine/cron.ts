@@ -1,5 +1,5 @@
 /**
- * Cron expressions (spec 7): validation and fire-time arithmetic over the `croner`
+ * Cron expressions: validation and fire-time arithmetic over the `croner`
  * library, DST-correct in any IANA timezone. Pure: every computation is given the
  * instant it starts from; nothing here reads a clock.
  *

@@ -1,5 +1,5 @@
 /**
- * Builds the structure of a workflow graph from its definition (spec 8): one graph
+ * Builds the structure of a workflow graph from its definition: one graph
  * node per definition node, the edges between them, and a tree mirroring the
  * definition that the state aggregation (`graph-state.ts`) walks. Pure.
  * @module

@@ -1,5 +1,5 @@
 /**
- * Text renderings of a workflow graph (spec 8): Mermaid `flowchart TD` and Graphviz
+ * Text renderings of a workflow graph: Mermaid `flowchart TD` and Graphviz
  * DOT. Node ids are already safe (letters, digits, `_`, never a keyword); labels are
  * escaped. Compensation edges are dotted / dashed; nodes with a state are colored by
  * status. Pure.

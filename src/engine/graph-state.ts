@@ -1,5 +1,5 @@
 /**
- * Puts an execution's state on a built graph (spec 8): every node reached gets
+ * Puts an execution's state on a built graph: every node reached gets
  * `{ status, attempts, durationMs }` aggregated from the records of its path across
  * loop iterations and forEach items. Rules (see also `graph.ts`):
  *

@@ -1,5 +1,5 @@
 /**
- * Shapes of workflow graphs (spec 8), shared by the builder, the state aggregation and
+ * Shapes of workflow graphs, shared by the builder, the state aggregation and
  * the text renderers. Re-exported by `graph.ts`.
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * Workflow graphs (spec 8): drawn from the definition, optionally with an execution's
+ * Workflow graphs: drawn from the definition, optionally with an execution's
  * state on every node. Pure.
  *
  * Shape of the graph (`graph-build.ts`):

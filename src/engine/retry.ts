@@ -1,5 +1,5 @@
 /**
- * Retry policy arithmetic (spec 1.1).
+ * Retry policy arithmetic.
  * @module
  */
 import type { RetryPolicy } from "../dsl/nodes.js";

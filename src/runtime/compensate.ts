@@ -1,5 +1,5 @@
 /**
- * The compensation phase of a saga (spec 1.6): after a failure (or a cancel that asks
+ * The compensation phase of a saga: after a failure (or a cancel that asks
  * for it), the compensations of completed steps run in reverse completion order, each
  * with the output of the step it undoes and its own retries; a failing one does not
  * stop the chain. Each compensation is a recorded leaf, so a crash mid-chain resumes

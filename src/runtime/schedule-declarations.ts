@@ -1,5 +1,5 @@
 /**
- * Declared schedules (spec 7): the `schedule` option of the workflows an engine has
+ * Declared schedules: the `schedule` option of the workflows an engine has
  * registered, validated when the engine is created and upserted by name when it starts.
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * The scheduler of an engine (spec 7): registers the schedules declared by its
+ * The scheduler of an engine: registers the schedules declared by its
  * workflows, and fires due schedules. One timer per engine, for the earliest due
  * schedule it knows of (never later than `schedulerInterval`, the fallback), woken
  * earlier by NOTIFY when a schedule changes anywhere.

@@ -1,5 +1,5 @@
 /**
- * The wait and orchestration primitives of a step's ctx (spec 4 and 5). Each call is
+ * The wait and orchestration primitives of a step's ctx. Each call is
  * the next wait of its step (its position is its identity): the first time it opens a
  * wait record; when the step runs again after a resume, the same call finds the
  * record and returns its recorded answer. A call that cannot be answered yet

@@ -1,5 +1,5 @@
 /**
- * Schedule queries (spec 7): the `schedules` table, the scheduler's claims of due
+ * Schedule queries: the `schedules` table, the scheduler's claims of due
  * schedules (`FOR UPDATE SKIP LOCKED`) and the executions it starts (`ON CONFLICT DO
  * NOTHING` on the unique `(schedule_name, schedule_fire_at)`), in the caller's
  * transaction.

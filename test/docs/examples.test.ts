@@ -11,7 +11,7 @@
  *   Every guide in docs/ has at least one tested block.
  *
  * How blocks run: each block is written to a temporary directory whose `node_modules`
- * links to this repository's, with `from "durable"` pointing at a small shim that
+ * links to this repository's, with `from "durably"` pointing at a small shim that
  * re-exports `src/index.ts` and gives `createDurable` a fresh schema (prefix) on the
  * test PostgreSQL (`DATABASE_URL`, default postgres://postgres@127.0.0.1:5432/test)
  * unless the block names its own database. Each block's schema is dropped afterwards.
@@ -174,7 +174,7 @@ const shim = (from: string) => {
       .split(sep)
       .join("/"),
   );
-  return `// Test shim: "durable" for the documentation's code blocks.
+  return `// Test shim: "durably" for the documentation's code blocks.
 import * as real from ${index};
 export * from ${index};
 
@@ -209,7 +209,7 @@ beforeAll(async () => {
   );
   await writeFile(join(dir, "durable.ts"), shim(dir));
   for (const b of BLOCKS) {
-    const code = b.code.replace(/from "durable"/g, 'from "./durable.js"');
+    const code = b.code.replace(/from "durably"/g, 'from "./durable.js"');
     await writeFile(join(dir, fileName(b)), `${code}\n\nexport {};\n`);
   }
   pool = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
@@ -270,7 +270,7 @@ describe.concurrent("documentation", () => {
   it("README's quick start is examples/quickstart.ts", ({ expect }) => {
     const file = readFileSync(join(ROOT, "examples", "quickstart.ts"), "utf8")
       .replace(/^\/\*\*[\s\S]*?\*\/\n/, "")
-      .replace('from "../src/index.js"', 'from "durable"');
+      .replace('from "../src/index.js"', 'from "durably"');
     const readme = fences(readFileSync(join(ROOT, "README.md"), "utf8"));
     expect(readme.map((f) => f.code.trim())).toContain(file.trim());
   });
