@@ -258,12 +258,10 @@ describe.concurrent("documentation", () => {
 
   it("README's set-up line for the tests is the line CI runs", ({ expect }) => {
     const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-    const ci = readFileSync(join(ROOT, ".ci", "run"), "utf8")
-      .trim()
-      .split("\n")
-      .pop()!;
-    expect(ci).toBe("npm ci && npm run build && npm run lint && npm test");
-    expect(readme).toContain(`\n${ci}\n`);
+    const line = "npm ci && npm run build && npm run lint && npm test";
+    const ci = readFileSync(join(ROOT, ".ci", "run"), "utf8").split("\n");
+    expect(ci).toContain(line);
+    expect(readme).toContain(`\n${line}\n`);
     expect(readme).toContain("\nnpm install && npm start\n");
   });
 

@@ -1,6 +1,6 @@
 /**
  * Test backends: every integration test runs on the real PostgreSQL server
- * (`DATABASE_URL`, default the local one) and on embedded PGlite. One PGlite instance
+ * (`DATABASE_URL`, or an embedded PostgreSQL 18 started for the run) and on embedded PGlite. One PGlite instance
  * is shared per test file; each test gets a schema (prefix) of its own and drops it.
  */
 import { PGlite } from "@electric-sql/pglite";
@@ -8,7 +8,20 @@ import pg from "pg";
 import { afterAll } from "vitest";
 import { createDurable, type Durable, type DurableOptions } from "../../src/index.js";
 
-export const DATABASE_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+/**
+ * The test PostgreSQL: `DATABASE_URL`, or the embedded server that the global setup
+ * (test/setup/postgres.ts) starts when it is not set.
+ */
+export const DATABASE_URL = databaseUrl();
+
+function databaseUrl(): string {
+  const url = process.env.DATABASE_URL;
+  if (!url)
+    throw new Error(
+      "DATABASE_URL is not set: run the tests with vitest (its global setup sets it)",
+    );
+  return url;
+}
 
 /** A database the tests can open engines on. */
 export interface Backend {
